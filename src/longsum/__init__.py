@@ -1,0 +1,1 @@
+"""longsum: structured summaries of long transcripts."""

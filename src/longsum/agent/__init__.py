@@ -1,0 +1,1 @@
+"""LLM-facing code: chat models, prompts and structured output."""

@@ -1,0 +1,1 @@
+"""The state schemas and the wiring of the summarization graph."""

@@ -1,0 +1,1 @@
+"""Embeddings, the vector store, checkpoints and caches."""

