@@ -172,8 +172,16 @@ def _print_file_table(rows: list[tuple[Any, list[Any]]], settings: Settings, tok
         title=f"max {settings.max_tokens} {tok} tokens, overlap {settings.overlap_tokens}",
         title_justify="left",
     )
-    for name in ("file", "format", "duration", "utterances", "speakers", "tokens", "chunks",
-                 "largest"):
+    for name in (
+        "file",
+        "format",
+        "duration",
+        "utterances",
+        "speakers",
+        "tokens",
+        "chunks",
+        "largest",
+    ):
         table.add_column(name, justify="left" if name in ("file", "format") else "right")
     for transcript, chunks in rows:
         own_tokens = sum(c.token_count for c in chunks)

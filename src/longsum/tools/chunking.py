@@ -11,6 +11,7 @@ where BPE merges across the pieces' seams differ from the sum of their counts.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -202,7 +203,7 @@ def _units(text: str, start: int, end: int, level: int) -> list[tuple[int, int]]
     if level == 0:
         cuts = [m.end() for m in pattern.finditer(text, start, end)]
         edges = [start, *[c for c in cuts if start < c < end], end]
-        return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if a < b]
+        return [(a, b) for a, b in itertools.pairwise(edges) if a < b]
     return [(m.start(), m.end()) for m in pattern.finditer(text, start, end)]
 
 

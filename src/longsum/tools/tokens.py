@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from longsum.errors import ConfigError
 
-__all__ = ["Tokenizer", "TiktokenTokenizer", "WhitespaceTokenizer", "get_tokenizer"]
+__all__ = ["TiktokenTokenizer", "Tokenizer", "WhitespaceTokenizer", "get_tokenizer"]
 
 log = logging.getLogger(__name__)
 
