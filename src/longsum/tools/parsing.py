@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from longsum.errors import InputError
-from longsum.tools import formats
+from longsum.tools import captions, formats
 from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
 
 __all__ = [
@@ -218,11 +218,11 @@ def _read(
                     f"{source} is not valid JSON ({_one_line(str(exc))}); fix it, or omit "
                     "--format to detect the format"
                 ) from None
-        return formats.read_whisper(data, source)
+        return captions.read_whisper(data, source)
     if fmt is TranscriptFormat.VTT:
-        return formats.read_vtt(text, source)
+        return captions.read_vtt(text, source)
     if fmt is TranscriptFormat.SRT:
-        return formats.read_srt(text, source)
+        return captions.read_srt(text, source)
     if fmt is TranscriptFormat.TIMESTAMPED:
         return formats.read_timestamped(lines, source)
     if fmt is TranscriptFormat.SPEAKER:
