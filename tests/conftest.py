@@ -16,3 +16,30 @@ def shared_dir() -> Path:
     if not (SHARED_DIR / "data").is_dir():
         pytest.skip(f"shared data folder {SHARED_DIR} is absent (it sits beside the repository)")
     return SHARED_DIR
+
+
+class NetworkBlocked(RuntimeError):
+    """Raised when a unit test tries to reach a host other than this machine."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> object:
+    """Unit tests never reach the network: a connection to anything but loopback fails.
+
+    So a model or a download that a test forgot to fake fails loudly instead of hanging or
+    depending on the machine; tiktoken's download, for one, falls back to its offline copy.
+    """
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        outside = isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost")
+        if outside and self.family in (socket.AF_INET, socket.AF_INET6):
+            raise NetworkBlocked(f"unit tests may not connect to {address!r}")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = real_connect  # type: ignore[method-assign]

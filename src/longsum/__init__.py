@@ -1,1 +1,51 @@
-"""longsum: structured summaries of long transcripts."""
+"""longsum: structured summaries of long transcripts by a map-reduce over a LangGraph graph.
+
+The public API is what ``__all__`` lists; everything else may change between releases.
+"""
+
+from longsum.contract import GENERAL_TOPICS, GeneralTopic, Section, Summary, summary_json_schema
+from longsum.errors import (
+    ConfigError,
+    InputError,
+    LongsumError,
+    ModelError,
+    SummaryValidationError,
+)
+from longsum.settings import Settings, load_settings
+from longsum.tools.chunking import Chunk, chunk_transcript
+from longsum.tools.parsing import detect_format, parse_text, read_transcript
+from longsum.tools.repair import RepairResult, repair_summary
+from longsum.tools.tokens import Tokenizer, get_tokenizer
+from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
+from longsum.tools.validation import Violation, validate_summary
+
+__all__ = [
+    "GENERAL_TOPICS",
+    "Chunk",
+    "ConfigError",
+    "GeneralTopic",
+    "InputError",
+    "LongsumError",
+    "ModelError",
+    "RepairResult",
+    "Section",
+    "Settings",
+    "Summary",
+    "SummaryValidationError",
+    "Tokenizer",
+    "Transcript",
+    "TranscriptFormat",
+    "Utterance",
+    "Violation",
+    "chunk_transcript",
+    "detect_format",
+    "get_tokenizer",
+    "load_settings",
+    "parse_text",
+    "read_transcript",
+    "repair_summary",
+    "summary_json_schema",
+    "validate_summary",
+]
+
+__version__ = "0.1.0"

@@ -30,7 +30,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
+# Piped output has no terminal width to fit; keep table rows whole rather than 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 T = TypeVar("T")
@@ -129,7 +130,8 @@ def chunk(
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif len(files) == 1:
             _print_chunk_table(transcript, chunks, settings, tokenizer.name)
-        rows.append((transcript, chunks))
+        tokens = sum(tokenizer.count_many([u.render() for u in transcript.utterances]))
+        rows.append((transcript, chunks, tokens))
     if len(files) > 1 and not as_json:
         _print_file_table(rows, settings, tokenizer.name)
     if failures:
@@ -144,12 +146,12 @@ def _print_chunk_table(transcript: Any, chunks: list[Any], settings: Settings, t
         f"(max {settings.max_tokens} {tok} tokens, overlap {settings.overlap_tokens})",
         title_justify="left",
     )
-    table.add_column("chunk")
+    table.add_column("chunk", no_wrap=True)
     if timed:
-        table.add_column("start")
-        table.add_column("end")
-    table.add_column("tokens", justify="right")
-    table.add_column("utterances", justify="right")
+        table.add_column("start", no_wrap=True)
+        table.add_column("end", no_wrap=True)
+    table.add_column("tokens", justify="right", no_wrap=True)
+    table.add_column("utterances", justify="right", no_wrap=True)
     table.add_column("speakers", max_width=28, overflow="ellipsis", no_wrap=True)
     table.add_column("opens with", max_width=60, overflow="ellipsis", no_wrap=True)
     for c in chunks:
@@ -167,7 +169,7 @@ def _print_chunk_table(transcript: Any, chunks: list[Any], settings: Settings, t
     out.print(table)
 
 
-def _print_file_table(rows: list[tuple[Any, list[Any]]], settings: Settings, tok: str) -> None:
+def _print_file_table(rows: list[tuple[Any, list[Any], int]], settings: Settings, tok: str) -> None:
     table = Table(
         title=f"max {settings.max_tokens} {tok} tokens, overlap {settings.overlap_tokens}",
         title_justify="left",
@@ -182,9 +184,10 @@ def _print_file_table(rows: list[tuple[Any, list[Any]]], settings: Settings, tok
         "chunks",
         "largest",
     ):
-        table.add_column(name, justify="left" if name in ("file", "format") else "right")
-    for transcript, chunks in rows:
-        own_tokens = sum(c.token_count for c in chunks)
+        table.add_column(
+            name, justify="left" if name in ("file", "format") else "right", no_wrap=True
+        )
+    for transcript, chunks, tokens in rows:
         duration = transcript.duration
         table.add_row(
             Path(transcript.source).name,
@@ -192,7 +195,7 @@ def _print_file_table(rows: list[tuple[Any, list[Any]]], settings: Settings, tok
             format_timestamp(duration) if duration is not None else "-",
             str(len(transcript.utterances)),
             str(len(transcript.speakers)),
-            str(own_tokens),
+            str(tokens),
             str(len(chunks)),
             str(max(c.token_count for c in chunks)),
         )

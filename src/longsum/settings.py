@@ -100,6 +100,8 @@ def load_settings(**overrides: Any) -> Settings:
         errors = getattr(exc, "errors", None)
         if callable(errors):
             first = errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
-            raise ConfigError(f"invalid setting {where}: {first.get('msg')}") from None
+            message = str(first.get("msg", "")).removeprefix("Value error, ")
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            prefix = f"invalid setting {where}" if where else "invalid settings"
+            raise ConfigError(f"{prefix}: {message}") from None
         raise ConfigError(f"invalid settings: {exc}") from None
