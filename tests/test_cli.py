@@ -100,6 +100,9 @@ def test_validate_names_violations_and_exits_5(shared_dir: Path) -> None:
     assert result.exit_code == 5
     assert "$.sections[2].content: has 3 bullets; exactly 4 are required" in result.stdout
     assert "$.generalTopics[0]: unexpected key 'topic'" in result.stdout
+    # the name off the list is named even though it sits under the wrong key
+    general = [line for line in result.stdout.splitlines() if "not one of the twelve" in line]
+    assert [line.split(":")[0] for line in general] == ["$.generalTopics[0]"]
 
 
 def test_validate_repair_writes_the_repaired_summary(shared_dir: Path, tmp_path: Path) -> None:

@@ -54,7 +54,12 @@ def test_dpo_output_fails_with_each_real_fault_named(shared_dir: Path) -> None:
     assert "$.sections[2].content: has 3 bullets; exactly 4 are required" in messages
     assert "$.sections[0].topics: has 4 topics; exactly 3 are required" in messages
     assert "$.topics: has 4 topics; exactly 5 are required" in messages
-    assert "$.generalTopics[0]: unexpected key 'topic' (allowed: name, complexity)" in messages
+    assert (
+        "$.generalTopics[0]: unexpected key 'topic' (allowed: name, complexity); its value "
+        '"Artificial Intelligence and Machine Learning" is not one of the twelve general topics'
+        " either" in messages
+    )
+    assert "$.generalTopics[1]: unexpected key 'topic' (allowed: name, complexity)" in messages
     assert "$.generalTopics[0]: missing required key 'name'" in messages
     assert any("'Hugging Face Trainer'" in m or '"Hugging Face Trainer"' in m for m in messages)
     assert not is_valid(load(shared_dir, "invalid/dpo_model_output.json"))

@@ -235,7 +235,7 @@ def validate(
     if output is not None:
         output.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for v in violations:
-        out.print(f"{v.path}: {v.message}", highlight=False, markup=False)
+        sys.stdout.write(f"{v.path}: {v.message}\n")
     if violations:
         err.print(f"{len(violations)} violation(s)", highlight=False)
         raise typer.Exit(5)

@@ -26,6 +26,7 @@ from pydantic_core import ErrorDetails
 from longsum.contract import (
     BULLET_COUNT,
     GENERAL_TOPIC_COUNT,
+    GENERAL_TOPICS,
     RULES_ERROR_TYPE,
     SECTION_COUNT,
     SECTION_TOPIC_COUNT,
@@ -212,7 +213,10 @@ def _from_pydantic(error: ErrorDetails) -> Violation:
             return Violation(parent, f"missing required key '{key}'", "missing")
         model = _model_at(loc[:-1])
         allowed = ", ".join(f.alias or name for name, f in model.model_fields.items())
-        return Violation(parent, f"unexpected key '{key}' (allowed: {allowed})", "extra_key")
+        message = f"unexpected key '{key}' (allowed: {allowed})"
+        if model is GeneralTopic and isinstance(value, str) and value not in GENERAL_TOPICS:
+            message += f"; its value {_show(value)} is not one of the twelve general topics either"
+        return Violation(parent, message, "extra_key")
     if kind in ("too_short", "too_long"):
         noun, required = _count(loc)
         actual = ctx.get("actual_length", len(value) if isinstance(value, list) else "?")
