@@ -22,21 +22,17 @@ from longsum.contract import (
     summary_json_schema,
     write_schema,
 )
-
-
-def load(shared_dir: Path, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((shared_dir / "data" / name).read_text(encoding="utf-8"))
-    return data
+from shared_data import load_json
 
 
 @pytest.fixture
 def full_stack(shared_dir: Path) -> dict[str, Any]:
-    return load(shared_dir, "gold/full-stack.json")
+    return load_json(shared_dir, "gold/full-stack.json")
 
 
 @pytest.fixture
 def mixtral(shared_dir: Path) -> dict[str, Any]:
-    return load(shared_dir, "gold/mixtral8x7b.json")
+    return load_json(shared_dir, "gold/mixtral8x7b.json")
 
 
 def test_general_topics_are_the_twelve_of_the_spec(shared_dir: Path) -> None:
@@ -49,7 +45,7 @@ def test_general_topics_are_the_twelve_of_the_spec(shared_dir: Path) -> None:
 
 @pytest.mark.parametrize("name", ["full-stack", "mixtral8x7b"])
 def test_gold_answers_are_valid_summaries(shared_dir: Path, name: str) -> None:
-    data = load(shared_dir, f"gold/{name}.json")
+    data = load_json(shared_dir, f"gold/{name}.json")
     summary = Summary.model_validate(data)
     assert len(summary.sections) == 5
     assert contract_violations(data) == []
@@ -270,5 +266,5 @@ def test_schema_file_is_in_sync(tmp_path: Path) -> None:
 def test_schema_accepts_gold_and_rejects_broken(shared_dir: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(summary_json_schema())
-    assert list(validator.iter_errors(load(shared_dir, "gold/full-stack.json"))) == []
-    assert list(validator.iter_errors(load(shared_dir, "invalid/dpo_model_output.json")))
+    assert list(validator.iter_errors(load_json(shared_dir, "gold/full-stack.json"))) == []
+    assert list(validator.iter_errors(load_json(shared_dir, "invalid/dpo_model_output.json")))

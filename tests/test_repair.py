@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,23 +14,19 @@ from hypothesis import strategies as st
 from longsum.contract import GENERAL_TOPICS, Summary
 from longsum.tools.repair import RepairResult, closest_general_topic, repair_summary
 from longsum.tools.validation import validate_summary
+from shared_data import load_json
 
 Doc = dict[str, Any]
 
 
-def load(shared_dir: Path, name: str) -> Doc:
-    data: Doc = json.loads((shared_dir / "data" / name).read_text(encoding="utf-8"))
-    return data
-
-
 @pytest.fixture
 def gold(shared_dir: Path) -> Doc:
-    return load(shared_dir, "gold/full-stack.json")
+    return load_json(shared_dir, "gold/full-stack.json")
 
 
 @pytest.fixture
 def dpo(shared_dir: Path) -> Doc:
-    return load(shared_dir, "invalid/dpo_model_output.json")
+    return load_json(shared_dir, "invalid/dpo_model_output.json")
 
 
 def found(data: object) -> set[tuple[str, str]]:
@@ -362,7 +357,7 @@ def test_random_damage_is_handled_consistently(shared_dir: Path, data: st.DataOb
     """Whatever the damage: no crash, repair is pure and idempotent, and the validator
     agrees with the model on what is valid."""
     name = data.draw(st.sampled_from(["gold/full-stack.json", "invalid/dpo_model_output.json"]))
-    doc: Any = load(shared_dir, name)
+    doc: Any = load_json(shared_dir, name)
     for _ in range(data.draw(st.integers(1, 4))):
         *parent_path, key = data.draw(st.sampled_from(locations(doc)[1:]))
         parent = doc

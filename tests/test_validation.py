@@ -10,19 +10,15 @@ from typing import Any
 import pytest
 
 from longsum.tools.validation import Violation, format_violations, is_valid, validate_summary
+from shared_data import load_json
 
 Doc = dict[str, Any]
-
-
-def load(shared_dir: Path, name: str) -> Doc:
-    data: Doc = json.loads((shared_dir / "data" / name).read_text(encoding="utf-8"))
-    return data
 
 
 @pytest.fixture
 def gold(shared_dir: Path) -> Doc:
     """A fresh copy of the full-stack reference answer, to break one rule at a time."""
-    return load(shared_dir, "gold/full-stack.json")
+    return load_json(shared_dir, "gold/full-stack.json")
 
 
 def found(data: object, **kwargs: Any) -> set[tuple[str, str]]:
@@ -31,7 +27,7 @@ def found(data: object, **kwargs: Any) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("name", ["full-stack", "mixtral8x7b"])
 def test_gold_answers_have_no_violations(shared_dir: Path, name: str) -> None:
-    data = load(shared_dir, f"gold/{name}.json")
+    data = load_json(shared_dir, f"gold/{name}.json")
     assert validate_summary(data) == []
     assert is_valid(data)
 
@@ -47,7 +43,7 @@ DPO_FAULTS = {
 
 
 def test_dpo_output_fails_with_each_real_fault_named(shared_dir: Path) -> None:
-    violations = validate_summary(load(shared_dir, "invalid/dpo_model_output.json"))
+    violations = validate_summary(load_json(shared_dir, "invalid/dpo_model_output.json"))
     assert {(v.path, v.code) for v in violations} == DPO_FAULTS
     assert len(violations) == len(DPO_FAULTS)
     messages = {v.path + ": " + v.message for v in violations}
@@ -62,7 +58,7 @@ def test_dpo_output_fails_with_each_real_fault_named(shared_dir: Path) -> None:
     assert "$.generalTopics[1]: unexpected key 'topic' (allowed: name, complexity)" in messages
     assert "$.generalTopics[0]: missing required key 'name'" in messages
     assert any("'Hugging Face Trainer'" in m or '"Hugging Face Trainer"' in m for m in messages)
-    assert not is_valid(load(shared_dir, "invalid/dpo_model_output.json"))
+    assert not is_valid(load_json(shared_dir, "invalid/dpo_model_output.json"))
 
 
 def section(title: str, tag: str) -> Doc:
@@ -345,7 +341,9 @@ def test_empty_object_names_every_missing_key() -> None:
 
 
 def test_violations_come_in_document_order(shared_dir: Path) -> None:
-    paths = [v.path for v in validate_summary(load(shared_dir, "invalid/dpo_model_output.json"))]
+    paths = [
+        v.path for v in validate_summary(load_json(shared_dir, "invalid/dpo_model_output.json"))
+    ]
     assert paths[0] == "$.sections[0].topics"
     assert paths.index("$.sections[2].content") < paths.index("$.sections[2].topics")
     assert (
