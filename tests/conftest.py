@@ -43,3 +43,20 @@ def _no_network() -> object:
     socket.socket.connect = guarded  # type: ignore[method-assign]
     yield
     socket.socket.connect = real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_real_models() -> object:
+    """Unit tests load only fake chat models: ``LONGSUM_BLOCK_REAL_MODELS=1`` for the session.
+
+    An opt-in real-model test clears it for itself (``monkeypatch.delenv``).
+    """
+    import os
+
+    previous = os.environ.get("LONGSUM_BLOCK_REAL_MODELS")
+    os.environ["LONGSUM_BLOCK_REAL_MODELS"] = "1"
+    yield
+    if previous is None:
+        os.environ.pop("LONGSUM_BLOCK_REAL_MODELS", None)
+    else:
+        os.environ["LONGSUM_BLOCK_REAL_MODELS"] = previous

@@ -7,6 +7,8 @@ model from a summary that never validated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ConfigError",
     "InputError",
@@ -50,8 +52,8 @@ class SummaryValidationError(LongsumError):
     exit_code = 5
 
     def __init__(
-        self, message: str, *, violations: list[object] | None = None, candidate: object = None
+        self, message: str, *, violations: Sequence[object] = (), candidate: object = None
     ) -> None:
         super().__init__(message)
-        self.violations = list(violations or [])
+        self.violations = list(violations)
         self.candidate = candidate

@@ -76,6 +76,143 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Folder for longsum's caches, vector index and run records.",
     )
+    embedder: str = Field(
+        default="all-MiniLM-L6-v2",
+        description=(
+            "Embedder of chunks for retrieval: all-MiniLM-L6-v2 (bundled offline, 384 dims, "
+            "~8 s for a 69k-token transcript on 2 CPU cores), 'hashing' (no torch, word "
+            "overlap only), or the folder of a sentence-transformers model."
+        ),
+    )
+    vector_store: str | None = Field(
+        default=None,
+        description=(
+            "Where chunk embeddings are kept: None = a persistent folder <cache_dir>/chroma, "
+            "so re-summarizing a transcript does not embed it again; 'memory' = in-process "
+            "only; 'http(s)://host:port' = a Chroma server shared by several machines."
+        ),
+    )
+    model: str | None = Field(
+        default=None,
+        description=(
+            "provider:model for every LLM step (openai:gpt-4o-mini, llamacpp:/path/m.gguf, "
+            "...); None = the offline extractive engine, which needs no model at all."
+        ),
+    )
+    map_model: str | None = Field(
+        default=None,
+        description=(
+            "Overrides model for the map step only: the map step makes most of the calls, so "
+            "a smaller or local model there cuts cost; None = use model."
+        ),
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server; None = the client's own default.",
+    )
+    ollama_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the Ollama server; None = the client's own default (local).",
+    )
+    temperature: float = Field(
+        default=0.2,
+        ge=0,
+        le=2,
+        description=(
+            "Sampling temperature of every LLM call. 0.2 keeps structured answers stable "
+            "(repeatable across retries) without the loops greedy decoding falls into."
+        ),
+    )
+    llm_timeout: float = Field(
+        default=600.0,
+        gt=0,
+        description=(
+            "Seconds one LLM request may take. A 0.5B local model on 2 cores prefills ~86 "
+            "tokens/s, so a 3k-token chunk takes ~45 s before its answer is generated, and a "
+            "1.5B model several times that; API calls take far less. 600 s only cuts off "
+            "requests that are truly stuck."
+        ),
+    )
+    llamacpp_n_ctx: int = Field(
+        default=8192,
+        ge=512,
+        description=(
+            "Context window of the in-process llama.cpp model. 8192 holds a map prompt "
+            "(~4k tokens with the default max_tokens, ~30% more in a non-cl100k tokenizer) "
+            "and a regrown answer; the KV cache of a 0.5B-1.5B model at 8k stays under ~200 MB."
+        ),
+    )
+    llamacpp_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "CPU threads for llama.cpp; None = every CPU (llama.cpp's own default is half of "
+            "them, which halves the speed on a small machine)."
+        ),
+    )
+
+    # --- the summarization graph -------------------------------------------------------
+    min_chunks: int = Field(
+        default=8,
+        ge=5,
+        description=(
+            "A short transcript is cut into about this many chunks (down to 48 tokens each): "
+            "five sections need five chunks at least, and a few more let the planner put "
+            "boundaries where the topic shifts."
+        ),
+    )
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        description=(
+            "LLM calls in flight at once (LangGraph's max_concurrency). 4 keeps an API busy "
+            "without tripping rate limits; an in-process llama.cpp model serialises anyway."
+        ),
+    )
+    notes_max_tokens: int = Field(
+        default=400, ge=64, description="Output cap for one chunk's notes (about 6 points)."
+    )
+    section_max_tokens: int = Field(
+        default=500, ge=64, description="Output cap for one section (title, 4 bullets, 3 topics)."
+    )
+    overview_max_tokens: int = Field(
+        default=600, ge=64, description="Output cap for the introduction and topics."
+    )
+    reduce_budget: int = Field(
+        default=8000,
+        ge=500,
+        description=(
+            "Tokens of notes the reduce steps may read in all (a fifth per section): past it, "
+            "notes are collapsed in groups. 26 chunks of a 3 h 42 min podcast make ~6k tokens "
+            "of notes, so collapse starts around 5 hours of speech."
+        ),
+    )
+    max_collapse_depth: int = Field(
+        default=3, ge=0, description="Hard bound on collapse rounds (each halves the notes)."
+    )
+    related_k: int = Field(
+        default=3, ge=0, description="Related chunks retrieved from elsewhere per section."
+    )
+    related_budget: int = Field(
+        default=450,
+        ge=0,
+        description=(
+            "Tokens of related chunks' notes per section: the evidence from elsewhere, kept "
+            "small so that prompt tokens stay near the transcript's own size."
+        ),
+    )
+    related_min_score: float = Field(
+        default=0.3,
+        description="Cosine similarity below which a chunk is not related (MiniLM scale).",
+    )
+    max_repair_rounds: int = Field(
+        default=2, ge=0, description="LLM repair rounds before a run fails with its candidate."
+    )
+    llm_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Attempts per LLM step on transient failures (LangGraph RetryPolicy).",
+    )
 
     @model_validator(mode="after")
     def _overlap_below_half(self) -> Settings:
@@ -85,6 +222,12 @@ class Settings(BaseSettings):
                 f"max_tokens ({self.max_tokens})"
             )
         return self
+
+    def vector_store_location(self) -> str:
+        """Effective vector store: ``vector_store``, or the folder ``<cache_dir>/chroma``."""
+        if self.vector_store is not None:
+            return self.vector_store
+        return str(self.cache_dir / "chroma")
 
 
 def load_settings(**overrides: Any) -> Settings:

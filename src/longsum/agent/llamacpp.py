@@ -1,0 +1,198 @@
+"""An in-process llama.cpp chat model: a local GGUF file, no server, no network.
+
+:class:`LlamaCppChat` wraps ``llama_cpp.Llama`` (the optional ``llama-cpp-python``
+package, imported only when a model is first used). One ``Llama`` is loaded per model
+file and context size and kept for the life of the process; a lock serialises calls on
+it, since one llama.cpp context is not thread-safe. A ``response_format`` carrying a JSON
+schema is passed through, and llama-cpp-python turns it into a grammar.
+
+llama.cpp's "extra buffer types" (weights repacked for AMX or for its CPU kernels) are
+off unless ``extra_buffers=True``: on a CPU that reports AMX inside a container they
+crash llama-cpp-python 0.3.x with a segmentation fault on the first batched decode, and
+without them a 0.5B Q4_K_M model still prefills ~220 tokens/s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
+
+from longsum.errors import ConfigError, ModelError
+
+__all__ = ["LlamaCppChat", "clear_llama_cache", "to_llama_messages"]
+
+_ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
+_CACHE: dict[tuple[str, int, int | None, bool], tuple[Any, threading.Lock]] = {}
+_CACHE_LOCK = threading.Lock()
+_FETCH_HINT = "fetch one with ../shared/tools/get-local-model 0.5b"
+
+
+def to_llama_messages(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as llama.cpp chat messages (``{"role": ..., "content": ...}``)."""
+    converted = []
+    for message in messages:
+        role = getattr(message, "role", None) or _ROLES.get(message.type, "user")
+        content = message.content
+        if not isinstance(content, str):
+            content = "".join(
+                part if isinstance(part, str) else str(part.get("text", "")) for part in content
+            )
+        converted.append({"role": str(role), "content": content})
+    return converted
+
+
+def clear_llama_cache() -> None:
+    """Forget every loaded ``Llama`` (they are freed once no model refers to them)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def _construct(llama_class: Any, path: str, n_ctx: int, n_threads: int | None, extra: bool) -> Any:
+    """``llama_class(...)``, with llama.cpp's extra buffer types off unless ``extra``.
+
+    ``Llama`` has no argument for it, so its source of model parameters is wrapped for the
+    construction (callers hold ``_CACHE_LOCK``, which serialises every construction here).
+    """
+    low: Any = None
+    if not extra:
+        try:
+            low = importlib.import_module("llama_cpp.llama_cpp")
+        except ImportError:
+            low = None
+    defaults = getattr(low, "llama_model_default_params", None)
+    if defaults is not None:
+
+        def without_extra_buffers() -> Any:
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        low.llama_model_default_params = without_extra_buffers
+    try:
+        return llama_class(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+    finally:
+        if defaults is not None:
+            low.llama_model_default_params = defaults
+
+
+def _load(path: str, n_ctx: int, n_threads: int | None, extra: bool) -> tuple[Any, threading.Lock]:
+    key = (path, n_ctx, n_threads, extra)
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ConfigError(
+                    "provider 'llamacpp' needs llama-cpp-python: pip install 'longsum[llamacpp]'"
+                ) from None
+            try:
+                llm = _construct(Llama, path, n_ctx, n_threads, extra)
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
+            _CACHE[key] = (llm, threading.Lock())
+        return _CACHE[key]
+
+
+class LlamaCppChat(BaseChatModel):
+    """A GGUF model run in this process by llama.cpp.
+
+    ``client`` injects a ready ``Llama``-like object (tests); otherwise the file at
+    ``model_path`` is loaded on first use. A missing file is a
+    :class:`~longsum.errors.ConfigError` at construction.
+    """
+
+    model_path: str
+    n_ctx: int = 8192
+    n_threads: int | None = None
+    temperature: float = 0.2
+    max_tokens: int = 512
+    extra_buffers: bool = False
+    """Let llama.cpp repack weights into extra buffer types (AMX, ...); see the module doc."""
+    _client: Any = PrivateAttr(default=None)
+    _lock: threading.Lock | None = PrivateAttr(default=None)
+
+    def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if client is not None:
+            self._client, self._lock = client, threading.Lock()
+            return
+        path = Path(self.model_path).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"llama.cpp model file {path} does not exist; {_FETCH_HINT}")
+        self.model_path = str(path.resolve())
+        if self.n_threads is None:
+            self.n_threads = os.cpu_count() or 1
+
+    @property
+    def _llm_type(self) -> str:
+        return "llamacpp"
+
+    @property
+    def model_name(self) -> str:
+        """The model's file name without its folder (``qwen2.5-...gguf``)."""
+        return Path(self.model_path).name
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "n_threads": self.n_threads}
+
+    def _llama(self) -> tuple[Any, threading.Lock]:
+        if self._client is not None and self._lock is not None:
+            return self._client, self._lock
+        return _load(self.model_path, self.n_ctx, self.n_threads, self.extra_buffers)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        llm, lock = self._llama()
+        request: dict[str, Any] = {
+            "messages": to_llama_messages(messages),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "temperature": kwargs.get("temperature", self.temperature),
+        }
+        if kwargs.get("response_format") is not None:
+            request["response_format"] = kwargs["response_format"]
+        if stop:
+            request["stop"] = stop
+        try:
+            with lock:
+                completion = llm.create_chat_completion(**request)
+        except ValueError as exc:
+            if "exceed context window" in str(exc):
+                raise ModelError(
+                    f"prompt too long for llama.cpp's context ({exc}); lower --max-tokens or "
+                    f"raise LONGSUM_LLAMACPP_N_CTX (now {self.n_ctx})"
+                ) from None
+            raise ModelError(f"llama.cpp failed: {exc}") from None
+        choice = completion["choices"][0]
+        usage = completion.get("usage") or {}
+        prompt_tokens = int(usage.get("prompt_tokens", 0))
+        completion_tokens = int(usage.get("completion_tokens", 0))
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata={
+                "input_tokens": prompt_tokens,
+                "output_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            }
+            if usage
+            else None,
+            response_metadata={
+                "finish_reason": choice.get("finish_reason"),
+                "model_name": completion.get("model") or self.model_name,
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])

@@ -1,0 +1,166 @@
+"""Every prompt longsum sends, as named templates in one place.
+
+Each prompt asks for one small piece (one chunk's notes, one section, the overview) and
+shows no filled-in example: small models copy examples. What to return is described by the
+piece's JSON schema (see :mod:`longsum.agent.schemas`), whose field descriptions are the
+instructions; the prompts say what to read and what matters. Instructions are kept short
+because they are paid for on every call: the map step alone sends one per chunk.
+
+Bump :data:`PROMPT_VERSION` whenever a template changes: cached chunk notes are keyed by it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+from langchain_core.prompts import ChatPromptTemplate
+from pydantic import BaseModel
+
+from longsum.contract import GENERAL_TOPICS
+
+__all__ = [
+    "CHUNK_NOTES",
+    "COLLAPSE_NOTES",
+    "PROMPT_VERSION",
+    "REPAIR_OVERVIEW",
+    "REPAIR_SECTION",
+    "WRITE_OVERVIEW",
+    "WRITE_SECTION",
+    "render",
+    "schema_text",
+]
+
+PROMPT_VERSION = "2026-11-23.1"
+
+_SYSTEM = (
+    "You summarize long transcripts (podcasts, lectures, meetings) one piece at a time. "
+    "Answer with one JSON object that follows the given JSON schema, nothing else. "
+    "Write in your own words, be specific, and never write placeholders."
+)
+
+CHUNK_NOTES = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "Take notes on part {number} of {total} of a transcript{span}. Its first lines "
+            "may repeat the end of the previous part, for context.\n\n"
+            "<transcript_part>\n{text}\n</transcript_part>\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Map step: one chunk in, its notes out."""
+
+COLLAPSE_NOTES = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "These are notes on {count} consecutive parts of a transcript{span}. Condense them "
+            "into one set of notes on the whole stretch, keeping the most important specific "
+            "points in time order.\n\n<notes>\n{notes}\n</notes>\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Collapse step: a group of consecutive notes in, one condensed set of notes out."""
+
+WRITE_SECTION = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "Write section {number} of 5 of a summary of a transcript. This section covers "
+            '{span}; its working title is "{working_title}".\n\n'
+            "<notes_on_this_section>\n{notes}\n</notes_on_this_section>\n\n"
+            "<related_notes_from_elsewhere>\n{related}\n</related_notes_from_elsewhere>\n\n"
+            "Use the related notes only where they add to this section's own points.\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Reduce step: one section's notes plus related chunks retrieved from elsewhere."""
+
+WRITE_OVERVIEW = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "Here are the 5 sections of a summary of a transcript{span}, in order.\n\n"
+            "<sections>\n{sections}\n</sections>\n\n"
+            "Write the overview of the whole transcript. For general_topics choose from "
+            "exactly these fields:\n{fields}\n"
+            "Complexity scale: 0.0 elementary, 0.2 high school, 0.4 introductory college, "
+            "0.5 average college lecture, 0.7 graduate level, 0.9 PhD level lecture.\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Overview step: the introduction, 5 global topics and 3 general topics."""
+
+REPAIR_SECTION = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "Section {number} of a transcript summary breaks these rules:\n{violations}\n\n"
+            "The section as written:\n{candidate}\n\n"
+            "Its notes:\n<notes>\n{notes}\n</notes>\n\n"
+            "Return the corrected section. Keep what is right; fix only what the rules name.\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Repair step for one section: the exact violations, the candidate, the source notes."""
+
+REPAIR_OVERVIEW = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "The overview of a transcript summary breaks these rules:\n{violations}\n\n"
+            "The overview as written:\n{candidate}\n\n"
+            "The summary's section titles:\n{titles}\n\n"
+            "For general_topics choose from exactly these fields:\n{fields}\n\n"
+            "Return the corrected overview. Keep what is right; fix only what the rules name."
+            "\n\nAnswer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Repair step for the overview."""
+
+FIELDS_TEXT = "\n".join(f"- {name}" for name in GENERAL_TOPICS)
+
+
+def schema_text(schema: type[BaseModel]) -> str:
+    """The answer's fields as a short list (name, size, description), for the prompt.
+
+    Cheaper than the full JSON schema (the map step repeats it once per chunk) and easier
+    for a small model to follow; the exact schema still reaches providers that constrain
+    decoding to it.
+    """
+    full = schema.model_json_schema()
+    lines = []
+    for name, prop in full["properties"].items():
+        low, high = prop.get("minItems"), prop.get("maxItems")
+        size = ""
+        if prop.get("type") == "array":
+            size = f" (list of exactly {low}" if low is not None and low == high else " (list"
+            ref = prop.get("items", {}).get("$ref", "")
+            if ref:
+                item = full["$defs"][ref.rsplit("/", 1)[-1]]["properties"]
+                size += " objects with " + " and ".join(f'"{key}"' for key in item)
+            size += ")"
+        lines.append(f'- "{name}"{size}: {prop.get("description", "")}')
+    return "{\n" + "\n".join(lines) + "\n}"
+
+
+def render(
+    template: ChatPromptTemplate, schema: type[BaseModel], **values: Any
+) -> list[BaseMessage]:
+    """The template's messages for ``values``, with the fields of the expected answer."""
+    if "fields" in template.input_variables and "fields" not in values:
+        values["fields"] = FIELDS_TEXT
+    return template.format_messages(schema=schema_text(schema), **values)

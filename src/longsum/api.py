@@ -1,0 +1,149 @@
+"""Running the summarization graph: the Python API behind the CLI.
+
+``summarize`` / ``asummarize`` run the whole graph and return the validated contract;
+``run_summary`` returns the extended result too. A ``thread_id`` checkpoints the run to
+SQLite, so a run killed during the map resumes where it stopped; chunk notes are cached
+by (chunk text, prompt version, model) across runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from longsum.contract import Summary
+from longsum.errors import InputError
+from longsum.graphs.builder import build_summarize_graph
+from longsum.graphs.services import Services, build_services
+from longsum.settings import Settings, load_settings
+
+__all__ = ["RunResult", "asummarize", "build_graph", "run_summary", "summarize"]
+
+ProgressHook = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RunResult:
+    """A finished run: the contract summary, everything beyond it, and the wall time."""
+
+    summary: Summary
+    """The validated contract summary."""
+    extended: dict[str, Any]
+    """Sections' times and sources, notes, retrieval hits, repairs, token usage."""
+    wall_s: float
+    """Wall time of this invocation, in seconds."""
+    thread_id: str | None
+    """The checkpoint thread, when the run was checkpointed."""
+
+
+def build_graph(
+    model: Any = None,
+    *,
+    services: Services | None = None,
+    checkpointer: Any = None,
+    cache: Any = None,
+    **options: Any,
+) -> Any:
+    """The compiled summarization graph, usable on its own or as a node of another graph.
+
+    ``model`` is a ``provider:model`` string or a LangChain chat model; ``options`` are
+    :class:`~longsum.settings.Settings` fields.
+    """
+    if services is None:
+        services = build_services(load_settings(**options), model=model)
+    return build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+
+
+def _input(text_or_path: str | Path) -> dict[str, Any]:
+    if isinstance(text_or_path, Path):
+        return {"path": str(text_or_path)}
+    if text_or_path == "-":
+        return {"path": "-"}
+    looks_like_path = "\n" not in text_or_path and len(text_or_path) < 1024
+    if looks_like_path and Path(text_or_path).exists():
+        return {"path": text_or_path}
+    return {"text": text_or_path}
+
+
+@contextlib.asynccontextmanager
+async def _persistence(settings: Settings, thread_id: str | None) -> AsyncIterator[tuple[Any, Any]]:
+    from longsum.memory.checkpoints import open_checkpointer, open_node_cache
+
+    cache = open_node_cache(settings.cache_dir / "node-cache.sqlite")
+    if thread_id is None:
+        yield None, cache
+        return
+    async with open_checkpointer(settings.cache_dir / "checkpoints.sqlite") as saver:
+        yield saver, cache
+
+
+async def run_summary(
+    text_or_path: str | Path,
+    *,
+    model: Any = None,
+    services: Services | None = None,
+    thread_id: str | None = None,
+    on_event: ProgressHook | None = None,
+    **options: Any,
+) -> RunResult:
+    """Run the graph on a transcript (text, or a path) and return the whole result.
+
+    With ``thread_id`` the run is checkpointed; calling again with the same id resumes an
+    unfinished run (finished chunks are not summarized again) or returns the finished one.
+    ``on_event(node, update)`` is called for every node update, for progress displays.
+    """
+    settings = services.settings if services is not None else load_settings(**options)
+    if services is None:
+        services = build_services(settings, model=model)
+    began = time.perf_counter()
+    async with _persistence(settings, thread_id) as (checkpointer, cache):
+        graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+        config: dict[str, Any] = {"recursion_limit": 100}
+        graph_input: dict[str, Any] | None = _input(text_or_path)
+        if thread_id is not None:
+            config["configurable"] = {"thread_id": thread_id}
+            snapshot = await graph.aget_state(config)
+            if snapshot.values and snapshot.next:
+                graph_input = None  # resume where the run stopped
+            elif snapshot.values.get("summary"):
+                return _result(snapshot.values, began, thread_id)
+        if graph_input is not None:
+            graph_input["run_id"] = thread_id or uuid.uuid4().hex
+        final: dict[str, Any] = {}
+        async for mode, chunk in graph.astream(
+            graph_input, config, stream_mode=["updates", "values"]
+        ):
+            if mode == "values":
+                final = chunk
+            elif on_event is not None:
+                for node, update in chunk.items():
+                    if node != "__metadata__":
+                        on_event(node, {"update": update, "cached": "__metadata__" in chunk})
+    if not final.get("summary"):
+        raise InputError("the graph ended without a summary")  # pragma: no cover
+    return _result(final, began, thread_id)
+
+
+def _result(values: dict[str, Any], began: float, thread_id: str | None) -> RunResult:
+    return RunResult(
+        summary=Summary.model_validate(values["summary"]),
+        extended=values["extended"],
+        wall_s=time.perf_counter() - began,
+        thread_id=thread_id,
+    )
+
+
+async def asummarize(text_or_path: str | Path, model: Any = None, **options: Any) -> Summary:
+    """Summarize a transcript (text or path); return the validated contract summary."""
+    return (await run_summary(text_or_path, model=model, **options)).summary
+
+
+def summarize(text_or_path: str | Path, model: Any = None, **options: Any) -> Summary:
+    """Synchronous :func:`asummarize` (not from inside a running event loop)."""
+    return asyncio.run(asummarize(text_or_path, model=model, **options))

@@ -1,0 +1,117 @@
+"""``finish_summary`` and ``fail_summary``: the two ends of the validation loop."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from longsum.contract import Summary
+from longsum.errors import SummaryValidationError
+from longsum.graphs.notes import working_notes
+from longsum.graphs.services import Services
+from longsum.graphs.state import SummarizeState
+
+__all__ = ["make_fail_summary", "make_finish_summary", "usage"]
+
+
+def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> dict[str, Any]:
+    """Token and latency totals of this run's LLM calls (cached answers cost nothing now,
+    so calls recorded by another run, reused from the cache, are counted apart)."""
+    own = [c for c in calls if c.get("run_id") == run_id]
+    by_node: dict[str, dict[str, float]] = defaultdict(
+        lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "latency_s": 0.0}
+    )
+    for c in own:
+        node = by_node[c["node"]]
+        node["calls"] += 1
+        node["prompt_tokens"] += c["prompt_tokens"]
+        node["completion_tokens"] += c["completion_tokens"]
+        node["latency_s"] = round(node["latency_s"] + c["latency_s"], 3)
+    prompt = sum(c["prompt_tokens"] for c in own)
+    return {
+        "llm_calls": len(own),
+        "cached_calls": len(calls) - len(own),
+        "prompt_tokens": prompt,
+        "completion_tokens": sum(c["completion_tokens"] for c in own),
+        "latency_s": round(sum(c["latency_s"] for c in own), 3),
+        "prompt_to_transcript": round(prompt / transcript_tokens, 3) if transcript_tokens else None,
+        "estimated_tokens": any(c.get("estimated") for c in own),
+        "by_node": dict(by_node),
+    }
+
+
+def make_finish_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
+    """The node, bound to ``services``."""
+
+    def finish_summary(state: SummarizeState) -> dict[str, Any]:
+        """The validated contract summary and the extended result."""
+        summary = Summary.model_validate(state["candidate"]).model_dump(mode="json", by_alias=True)
+        info = state["transcript"]
+        sections = [state["sections"][i] for i in sorted(state["sections"])]
+        related = {p.index: [h.model_dump() for h in p.related] for p in state["plan"]}
+        extended = {
+            "engine": "llm",
+            "models": {"map": services.map_llm.model_id, "reduce": services.reduce_llm.model_id},
+            "transcript": info.model_dump(),
+            "chunks": [
+                {
+                    "id": c.id,
+                    "start": c.start,
+                    "end": c.end,
+                    "tokens": c.token_count,
+                    "speakers": c.speakers,
+                }
+                for c in state["chunks"]
+            ],
+            "sections": [
+                {
+                    "index": s.index,
+                    "title": s.title,
+                    "start": s.start,
+                    "end": s.end,
+                    "chunk_ids": s.chunk_ids,
+                    "related": related.get(s.index, []),
+                }
+                for s in sections
+            ],
+            "notes": [n.model_dump() for n in working_notes(state)],
+            "collapse_depth": state.get("collapse_depth", 0),
+            "validation": {
+                "repair_rounds": state.get("repair_round", 0),
+                "repairs": state.get("repairs", []),
+            },
+            "usage": usage(state.get("calls", []), state["run_id"], info.tokens),
+            "calls": state.get("calls", []),
+        }
+        return {"summary": summary, "extended": extended}
+
+    return finish_summary
+
+
+def make_fail_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
+    """The node, bound to ``services``."""
+
+    def fail_summary(state: SummarizeState) -> dict[str, Any]:
+        """Save the last candidate with its violations, then fail the run clearly."""
+        violations = state["violations"]
+        folder = services.settings.cache_dir / "failed"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{state['run_id']}.json"
+        saved = {
+            "candidate": state["candidate"],
+            "violations": violations,
+            "repairs": state.get("repairs", []),
+        }
+        path.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
+        first = violations[0]
+        raise SummaryValidationError(
+            f"the summary still breaks the contract after {state.get('repair_round', 0)} "
+            f"repair round(s): {len(violations)} violation(s), first {first['path']}: "
+            f"{first['message']}; the last candidate and its violations are saved in {path}",
+            violations=violations,
+            candidate=state["candidate"],
+        )
+
+    return fail_summary

@@ -1,0 +1,78 @@
+"""``summarize_chunk``: the map step, one task per chunk (sent with ``Send``)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph.errors import NodeError
+
+from longsum.agent.prompts import CHUNK_NOTES, render
+from longsum.agent.schemas import ChunkNotesDraft
+from longsum.graphs.notes import extract_notes, span_text
+from longsum.graphs.services import Services, record
+from longsum.graphs.state import ChunkNotes, ChunkTask
+
+__all__ = ["make_summarize_chunk", "notes_cache_key", "summarize_chunk_fallback"]
+
+
+def notes_cache_key(task: ChunkTask) -> str:
+    """Chunk notes are cached by (chunk text, prompt version, model), nothing else: a second
+    run on the same transcript and model makes no map calls."""
+    material = "\x1f".join((task["chunk"].text, task["prompt_version"], task["model"]))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[dict[str, Any]]]:
+    """The node, bound to ``services``."""
+
+    async def summarize_chunk(task: ChunkTask) -> dict[str, Any]:
+        """Ask the map model for one chunk's notes."""
+        chunk = task["chunk"]
+        messages = render(
+            CHUNK_NOTES,
+            ChunkNotesDraft,
+            number=chunk.index + 1,
+            total=task["total"],
+            span=span_text(chunk.start, chunk.end),
+            text=chunk.text,
+        )
+        draft, rec = await services.ask(
+            services.map_llm,
+            messages,
+            ChunkNotesDraft,
+            node="summarize_chunk",
+            max_tokens=services.settings.notes_max_tokens,
+        )
+        notes = ChunkNotes(
+            chunk_ids=[chunk.id],
+            first=chunk.index,
+            last=chunk.index,
+            start=chunk.start,
+            end=chunk.end,
+            topic=draft.topic,
+            key_points=draft.key_points,
+            terms=draft.terms,
+            names=draft.names,
+        )
+        return {"chunk_notes": [notes], "calls": [record(rec, task["run_id"])]}
+
+    return summarize_chunk
+
+
+def summarize_chunk_fallback(task: ChunkTask, error: NodeError) -> dict[str, Any]:
+    """Error handler: when a chunk's calls fail after their retries, the run goes on with
+    notes extracted from the chunk, marked degraded, instead of losing hours of work."""
+    notes = extract_notes(task["chunk"])
+    return {
+        "chunk_notes": [notes],
+        "repairs": [
+            {
+                "node": "summarize_chunk",
+                "chunk": task["chunk"].id,
+                "degraded": True,
+                "error": f"{type(error.error).__name__}: {error.error}"[:300],
+            }
+        ],
+    }

@@ -1,0 +1,100 @@
+"""``write_section``: one task per section (sent with ``Send``): its title, 4 bullets and
+3 topics, from its own notes and the notes of the related chunks retrieved for it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langgraph.types import Send
+
+from longsum.agent.prompts import WRITE_SECTION, render
+from longsum.agent.schemas import SectionDraft
+from longsum.graphs.notes import notes_text, span_text, working_notes
+from longsum.graphs.services import Services, record
+from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
+
+__all__ = [
+    "clean_title",
+    "make_route_sections",
+    "make_write_section",
+    "section_task",
+    "written_section",
+]
+
+_PREFIX = re.compile(r"^\s*(?:section|part|chapter)\s*\d*\s*[:.\-–—]\s*", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """A model's title without any ``Section N:`` it added (the code numbers sections)."""
+    return _PREFIX.sub("", title.strip()).strip() or title.strip()
+
+
+def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
+    """The section as stored: numbered title, the draft's bullets and topics, its sources."""
+    plan = task["plan"]
+    return WrittenSection(
+        index=plan.index,
+        title=f"Section {plan.index + 1}: {clean_title(draft.title)}",
+        content=[b.strip() for b in draft.bullets],
+        topics=[t.strip() for t in draft.topics],
+        chunk_ids=plan.chunk_ids,
+        related_chunk_ids=[hit.chunk_id for hit in plan.related],
+        start=plan.start,
+        end=plan.end,
+    )
+
+
+def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
+    """What a section is written (or repaired) from: its own notes, its related notes."""
+    own = set(plan.chunk_ids)
+    by_chunk = {n.chunk_ids[0]: n for n in state.get("chunk_notes", [])}
+    return {
+        "plan": plan,
+        "notes": [n for n in working_notes(state) if own.intersection(n.chunk_ids)],
+        "related": [by_chunk[h.chunk_id] for h in plan.related if h.chunk_id in by_chunk],
+        "run_id": state["run_id"],
+    }
+
+
+def make_route_sections(services: Services) -> Callable[[SummarizeState], list[Send]]:
+    """The fan-out after ``retrieve_related``: one ``write_section`` task per section."""
+
+    def route_sections(state: SummarizeState) -> list[Send]:
+        """Send each section its own notes and its related chunks' notes."""
+        return [Send("write_section", section_task(state, plan)) for plan in state["plan"]]
+
+    return route_sections
+
+
+def make_write_section(services: Services) -> Callable[[SectionTask], Awaitable[dict[str, Any]]]:
+    """The node, bound to ``services``."""
+    settings, tokenizer = services.settings, services.tokenizer
+
+    async def write_section(task: SectionTask) -> dict[str, Any]:
+        """Ask the reduce model for one section."""
+        plan = task["plan"]
+        budget = settings.reduce_budget // 5
+        messages = render(
+            WRITE_SECTION,
+            SectionDraft,
+            number=plan.index + 1,
+            span=span_text(plan.start, plan.end).strip()
+            or f"chunks {plan.chunk_ids[0]}-{plan.chunk_ids[-1]}",
+            working_title=plan.working_title,
+            notes=tokenizer.truncate(notes_text(task["notes"]), budget),
+            related=tokenizer.truncate(notes_text(task["related"]), settings.related_budget)
+            or "(none)",
+        )
+        draft, rec = await services.ask(
+            services.reduce_llm,
+            messages,
+            SectionDraft,
+            node="write_section",
+            max_tokens=settings.section_max_tokens,
+        )
+        section = written_section(task, draft)
+        return {"sections": {plan.index: section}, "calls": [record(rec, task["run_id"])]}
+
+    return write_section

@@ -1,0 +1,132 @@
+"""The graph's external dependencies, behind one object: each is a seam with a fake.
+
+Nodes are built from a :class:`Services`; tests give it a scripted chat model, the hashing
+embedder and an in-memory index, and nothing real is ever called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from longsum.settings import Settings
+from longsum.tools.tokens import Tokenizer, get_tokenizer
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
+
+    from longsum.agent.structured import CallRecord, StructuredLLM
+    from longsum.memory.embeddings import Embedder
+    from longsum.memory.vectorstore import ChunkIndex
+
+__all__ = ["Services", "build_services", "chunk_bounds", "record"]
+
+MIN_SECTIONS = 5
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass
+class Services:
+    """What the nodes call out to: models, embedder, index, tokenizer, settings."""
+
+    settings: Settings
+    """The run's settings."""
+    tokenizer: Tokenizer
+    """Counts tokens for chunking and budgets."""
+    embedder: Embedder
+    """Embeds chunks (and section themes) for planning and retrieval."""
+    map_llm: StructuredLLM
+    """Writes chunk notes."""
+    reduce_llm: StructuredLLM
+    """Collapses notes, writes sections and the overview, repairs."""
+    _indexes: dict[str, ChunkIndex] = field(default_factory=dict, repr=False)
+    _gate: asyncio.Semaphore | None = field(default=None, repr=False)
+
+    async def ask(
+        self,
+        llm: StructuredLLM,
+        messages: Sequence[BaseMessage],
+        schema: type[T],
+        *,
+        node: str,
+        max_tokens: int,
+    ) -> tuple[T, CallRecord]:
+        """One structured call, at most ``settings.concurrency`` of them in flight.
+
+        The bound sits here, on the model calls themselves, rather than in LangGraph's
+        ``max_concurrency``: that one also queues the checkpoint writes of finished tasks
+        behind running ones, so a run killed mid-map would lose finished chunks.
+        """
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.settings.concurrency)
+        async with self._gate:
+            return await llm.call(messages, schema, node=node, max_tokens=max_tokens)
+
+    def index(self, collection: str) -> ChunkIndex:
+        """The vector index collection ``collection`` (opened once per run)."""
+        if collection not in self._indexes:
+            from longsum.memory.vectorstore import ChunkIndex
+
+            self._indexes[collection] = ChunkIndex.open(
+                embedder=self.embedder,
+                location=self.settings.vector_store_location(),
+                collection=collection,
+            )
+        return self._indexes[collection]
+
+
+def build_services(
+    settings: Settings,
+    *,
+    model: str | BaseChatModel | None = None,
+    map_model: str | BaseChatModel | None = None,
+    embedder: Embedder | None = None,
+    tokenizer: Tokenizer | None = None,
+) -> Services:
+    """Services from settings: ``model`` (or ``settings.model``) for every LLM step,
+    ``map_model`` (or ``settings.map_model``) for the map step if different."""
+    from longsum.agent.models import load_llm
+    from longsum.errors import ConfigError
+    from longsum.memory.embeddings import load_embedder
+
+    reduce_spec = model if model is not None else settings.model
+    if reduce_spec is None:
+        raise ConfigError(
+            "no chat model configured: pass --model provider:model (e.g. "
+            "llamacpp:/path/model.gguf, openai:gpt-4o-mini) or set LONGSUM_MODEL"
+        )
+    map_spec = map_model if map_model is not None else settings.map_model
+    reduce_llm = load_llm(reduce_spec, settings)
+    map_llm = load_llm(map_spec, settings) if map_spec is not None else reduce_llm
+    return Services(
+        settings=settings,
+        tokenizer=tokenizer or get_tokenizer(settings.encoding, settings.tokenizer_timeout),
+        embedder=embedder or load_embedder(settings.embedder),
+        map_llm=map_llm,
+        reduce_llm=reduce_llm,
+    )
+
+
+def chunk_bounds(total_tokens: int, settings: Settings) -> tuple[int, int]:
+    """The chunk bound and overlap for a transcript of ``total_tokens``.
+
+    Long transcripts use ``settings.max_tokens``. A short one is cut finer, into about
+    ``settings.min_chunks`` chunks, so that five sections can be planned at chunk
+    boundaries with room to place them where the topic shifts; the overlap shrinks with it.
+    """
+    target = math.ceil(total_tokens * 1.15 / settings.min_chunks)
+    bound = max(48, min(settings.max_tokens, target))
+    overlap = min(settings.overlap_tokens, bound // 6)
+    return bound, overlap
+
+
+def record(rec: CallRecord, run_id: str) -> dict[str, Any]:
+    """A call record as stored in the state's ``calls``."""
+    return {**dataclasses.asdict(rec), "run_id": run_id}

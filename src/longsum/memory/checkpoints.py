@@ -1,0 +1,53 @@
+"""Checkpoints and the node cache, both in SQLite under the cache folder.
+
+A run with a thread id checkpoints every step (langgraph-checkpoint-sqlite), so a run killed
+during the map resumes where it stopped; the node cache (``langgraph.cache.sqlite``) keeps
+chunk notes across runs. Both deserialize only longsum's own state types besides
+LangGraph's safe built-ins: the allowlist is explicit rather than "anything, with a warning".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+__all__ = ["STATE_TYPES", "open_checkpointer", "open_node_cache", "serializer"]
+
+STATE_TYPES: tuple[tuple[str, str], ...] = (
+    ("longsum.tools.chunking", "Chunk"),
+    ("longsum.tools.chunking", "Span"),
+    ("longsum.graphs.state", "TranscriptInfo"),
+    ("longsum.graphs.state", "ChunkNotes"),
+    ("longsum.graphs.state", "SectionPlan"),
+    ("longsum.graphs.state", "RetrievalHit"),
+    ("longsum.graphs.state", "WrittenSection"),
+)
+"""The classes longsum keeps in graph state, as (module, name)."""
+
+
+def serializer() -> Any:
+    """LangGraph's serializer, allowed to rebuild longsum's state types."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    return JsonPlusSerializer(allowed_msgpack_modules=list(STATE_TYPES))
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(path: str | Path) -> AsyncIterator[Any]:
+    """An ``AsyncSqliteSaver`` on the SQLite file ``path`` (created if needed)."""
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    async with aiosqlite.connect(str(path)) as conn:
+        yield AsyncSqliteSaver(conn, serde=serializer())
+
+
+def open_node_cache(path: str | Path) -> Any:
+    """A ``SqliteCache`` on the SQLite file ``path``, for node ``cache_policy``."""
+    from langgraph.cache.sqlite import SqliteCache
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteCache(path=str(path), serde=serializer())

@@ -1,0 +1,230 @@
+"""A scripted stand-in for a chat model that answers every longsum prompt plausibly.
+
+It reads what each prompt asks for (chunk notes, a section, the overview, a repair) and
+answers with JSON built from the words of the text it was given, so every answer is
+distinct and traceable. ``faults`` makes it answer like a small model gone wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+GENERAL = "Artificial Intelligence (AI) and Machine Learning"
+STOP = set(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "is",
+        "it",
+        "that",
+        "this",
+        "we",
+        "you",
+        "i",
+        "so",
+        "for",
+        "on",
+        "with",
+        "as",
+        "are",
+        "be",
+        "was",
+        "they",
+        "what",
+        "but",
+        "at",
+        "have",
+        "not",
+        "just",
+        "like",
+        "know",
+        "can",
+        "do",
+        "if",
+        "there",
+        "about",
+        "from",
+        "by",
+        "one",
+        "all",
+        "very",
+        "really",
+        "um",
+        "uh",
+        "yeah",
+        "okay",
+        "right",
+        "going",
+        "get",
+        "got",
+        "would",
+        "could",
+        "then",
+        "them",
+        "their",
+        "our",
+        "your",
+        "he",
+        "she",
+        "its",
+        "which",
+        "when",
+        "how",
+        "more",
+        "some",
+        "out",
+        "up",
+        "also",
+        "these",
+        "those",
+        "into",
+        "than",
+        "been",
+        "were",
+        "because",
+        "section",
+        "sections",
+        "notes",
+        "note",
+        "part",
+        "parts",
+        "related",
+        "elsewhere",
+        "none",
+        "transcript",
+        "summary",
+        "terms",
+        "discusses",
+        "length",
+    ]
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z][a-z']{3,}", text.lower()) if w not in STOP]
+
+
+def _top(text: str, n: int) -> list[str]:
+    return [w for w, _ in Counter(_words(text)).most_common(n)]
+
+
+class ScriptedResponder:
+    """Answers by prompt kind. ``faults``: "dpo" (first answers break the contract the way
+    dpo_model_output.json does, repairs are right), "never" (every answer breaks it), or
+    None (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
+
+    def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
+        self.faults = faults
+        self.fail_chunks = set(fail_chunks)
+        self.kinds: Counter[str] = Counter()
+        self.notes_parts: list[int] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
+        prompt = str(messages[-1].content)
+        if prompt.startswith("Take notes on part"):
+            return self._notes(prompt)
+        if prompt.startswith("These are notes on"):
+            return self._collapse(prompt)
+        if prompt.startswith("Write section"):
+            return self._section(prompt, repair=False)
+        if prompt.startswith("Here are the 5 sections"):
+            return self._overview(prompt, repair=False)
+        if prompt.startswith("Section") and "breaks these rules" in prompt:
+            return self._section(prompt, repair=True)
+        if prompt.startswith("The overview") and "breaks these rules" in prompt:
+            return self._overview(prompt, repair=True)
+        raise AssertionError(f"unexpected prompt: {prompt[:80]!r}")
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.kinds[kind] += 1
+
+    def _notes(self, prompt: str) -> str:
+        number = int(re.search(r"part (\d+) of", prompt).group(1))  # type: ignore[union-attr]
+        self._count("notes")
+        with self._lock:
+            self.notes_parts.append(number)
+        if number in self.fail_chunks:
+            raise ConnectionError(f"scripted failure on part {number}")
+        body = prompt.split("<transcript_part>")[1].split("</transcript_part>")[0]
+        top = _top(body, 6) or [f"part{number}"]
+        return json.dumps(
+            {
+                "topic": f"{top[0]} in part {number}",
+                "key_points": [f"Part {number} discusses {w} at some length." for w in top[:3]],
+                "terms": top[:4],
+                "names": [],
+            }
+        )
+
+    def _collapse(self, prompt: str) -> str:
+        self._count("collapse")
+        body = prompt.split("<notes>")[1].split("</notes>")[0]
+        top = _top(body, 4)
+        return json.dumps(
+            {
+                "topic": "condensed " + " ".join(top[:2]),
+                "key_points": [f"The stretch keeps returning to {w}." for w in top[:3]],
+                "terms": top[:3],
+                "names": [],
+            }
+        )
+
+    def _section(self, prompt: str, *, repair: bool) -> str:
+        number = int(re.search(r"[Ss]ection (\d+)", prompt).group(1))  # type: ignore[union-attr]
+        self._count("repair_section" if repair else "section")
+        top = _top(prompt.split("notes", 1)[-1], 8) or ["topic"]
+        bullets = [
+            f"Section {number} explains {w} with concrete detail number {i}."
+            for i, w in enumerate((top * 4)[:4])
+        ]
+        topics = [f"{w.title()} {number}" for w in (top * 3)[:3]]
+        broken = self.faults == "never" or (self.faults == "dpo" and not repair)
+        if broken:  # like dpo_model_output.json: a bullet short, a topic too many
+            bullets, topics = bullets[:3], [*topics, "Extra Topic"]
+        return json.dumps(
+            {
+                "title": f"Section {number}: {top[0].title()} and more",
+                "bullets": bullets,
+                "topics": topics,
+            }
+        )
+
+    def _overview(self, prompt: str, *, repair: bool) -> str:
+        self._count("repair_overview" if repair else "overview")
+        top = _top(prompt, 10) or ["talk"]
+        broken = self.faults == "never" or (self.faults == "dpo" and not repair)
+        general = [
+            {"name": GENERAL, "complexity": 0.62},
+            {"name": "Software Engineering and System Design", "complexity": 0.48},
+            {"name": "Data Science and Analytics", "complexity": 0.41},
+        ]
+        topics = [w.title() for w in (top * 5)[:5]]
+        if broken:  # four three-word topics, "topic" for "name", a name off the list
+            topics = [f"{w.title()} Big Idea" for w in top[:4]]
+            general = [
+                {"topic": "Artificial Intelligence and Machine Learning", "complexity": "0.75"},
+                *general[1:],
+            ]
+        return json.dumps(
+            {
+                "introduction": "This transcript covers " + ", ".join(top[:6]) + ", from the "
+                "first part to the last, with the speakers' main points and their conclusion.",
+                "topics": topics,
+                "general_topics": general,
+            }
+        )
