@@ -11,6 +11,7 @@ Bump :data:`PROMPT_VERSION` whenever a template changes: cached chunk notes are 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -27,6 +28,7 @@ __all__ = [
     "REPAIR_SECTION",
     "WRITE_OVERVIEW",
     "WRITE_SECTION",
+    "instruction_texts",
     "render",
     "schema_text",
 ]
@@ -164,3 +166,26 @@ def render(
     if "fields" in template.input_variables and "fields" not in values:
         values["fields"] = FIELDS_TEXT
     return template.format_messages(schema=schema_text(schema), **values)
+
+
+def instruction_texts() -> list[str]:
+    """Everything longsum tells a model (templates without their slots, the answers' field
+    lists): text that must not come back as content."""
+    from longsum.agent import schemas
+
+    texts = []
+    for template in (
+        CHUNK_NOTES,
+        COLLAPSE_NOTES,
+        WRITE_SECTION,
+        WRITE_OVERVIEW,
+        REPAIR_SECTION,
+        REPAIR_OVERVIEW,
+    ):
+        for message in template.messages:
+            prompt = getattr(message, "prompt", None)
+            if prompt is not None:
+                texts.append(re.sub(r"\{[a-z_]+\}", " ", prompt.template))
+    for draft in (schemas.ChunkNotesDraft, schemas.SectionDraft, schemas.OverviewDraft):
+        texts.append(schema_text(draft))
+    return [*texts, *schemas.schema_descriptions()]

@@ -110,7 +110,12 @@ class OverviewDraft(BaseModel):
     topics: list[str] = Field(
         min_length=1,
         max_length=12,
-        json_schema_extra={"minItems": 5, "maxItems": 5},
+        json_schema_extra={
+            "minItems": 5,
+            "maxItems": 5,
+            # 1 or 2 words, enforced by grammar-constrained decoders (llama.cpp).
+            "items": {"type": "string", "pattern": "^[A-Za-z0-9+#.'-]+( [A-Za-z0-9+#.'-]+)?$"},
+        },
         description="Exactly 5 different key descriptors of the whole transcript, each 1 or 2 "
         "words.",
     )

@@ -138,10 +138,26 @@ def contract_violations(data: object, *, forbidden_texts: Iterable[str] = ()) ->
         if is_placeholder(text):
             message = f"is template text ({text.strip()!r}); write real content instead"
             found.append(Violation(path, message, "placeholder"))
-    forbidden = {_norm(_TITLE_PREFIX.sub("", t)) for t in forbidden_texts if isinstance(t, str)}
+    sources = [t for t in forbidden_texts if isinstance(t, str)]
+    forbidden = {_norm(_TITLE_PREFIX.sub("", t)) for t in sources}
     forbidden.discard("")
+    shingles = {s for t in sources for s in _shingles(t)}
     for path, text in _texts(data, prose_only=True):
         if _norm(text) in forbidden:
             message = f"copies the example's text ({text.strip()!r}); write it from this transcript"
             found.append(Violation(path, message, "copied"))
+        elif len(_shingles(text) & shingles) >= COPIED_SHINGLES:
+            message = "repeats the instructions' wording instead of saying what the transcript says"
+            found.append(Violation(path, message, "copied"))
     return found
+
+
+SHINGLE = 5
+COPIED_SHINGLES = 2
+"""A text that shares two runs of five words with the forbidden texts (the instructions a
+model was given, an example it was shown) echoes them; one shared run may be chance."""
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.casefold())
+    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}

@@ -14,7 +14,7 @@ from longsum.graphs.notes import extract_notes, span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import ChunkNotes, ChunkTask
 
-__all__ = ["make_summarize_chunk", "notes_cache_key", "summarize_chunk_fallback"]
+__all__ = ["grounded", "make_summarize_chunk", "notes_cache_key", "summarize_chunk_fallback"]
 
 
 def notes_cache_key(task: ChunkTask) -> str:
@@ -22,6 +22,13 @@ def notes_cache_key(task: ChunkTask) -> str:
     run on the same transcript and model makes no map calls."""
     material = "\x1f".join((task["chunk"].text, task["prompt_version"], task["model"]))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def grounded(items: list[str], text: str) -> list[str]:
+    """The terms or names that occur in ``text`` (small models invent plausible ones, which
+    would then surface as a section's topics)."""
+    haystack = text.casefold()
+    return [item for item in items if item.strip() and item.strip().casefold() in haystack]
 
 
 def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[dict[str, Any]]]:
@@ -53,8 +60,8 @@ def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[
             end=chunk.end,
             topic=draft.topic,
             key_points=draft.key_points,
-            terms=draft.terms,
-            names=draft.names,
+            terms=grounded(draft.terms, chunk.text),
+            names=grounded(draft.names, chunk.text),
         )
         return {"chunk_notes": [notes], "calls": [record(rec, task["run_id"])]}
 

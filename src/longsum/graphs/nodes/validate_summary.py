@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from longsum.agent.schemas import schema_descriptions
+from longsum.agent.prompts import instruction_texts
 from longsum.graphs.services import Services
 from longsum.graphs.state import SummarizeState, WrittenSection
 from longsum.tools.repair import repair_summary
@@ -33,8 +33,8 @@ def assemble(sections: dict[int, WrittenSection], overview: dict[str, Any]) -> d
 
 def make_validate_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
     """The node, bound to ``services``."""
-    # Descriptions a small model may echo back as content count as copied text.
-    forbidden = schema_descriptions()
+    # Instructions a small model may echo back as content count as copied text.
+    forbidden = instruction_texts()
 
     def validate_summary(state: SummarizeState) -> dict[str, Any]:
         """The candidate, its deterministic repairs, and its remaining violations."""

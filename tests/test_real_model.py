@@ -1,0 +1,45 @@
+"""Opt-in: the whole graph with a real local model (llama.cpp in process).
+
+Set ``LONGSUM_TEST_GGUF`` to a GGUF file (``../shared/tools/get-local-model 0.5b`` fetches
+one) to run it; it takes a few minutes on 2 cores. Otherwise it is skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from longsum.api import run_summary
+from longsum.tools.validation import validate_summary
+
+GGUF = os.environ.get("LONGSUM_TEST_GGUF", "")
+
+pytestmark = [
+    pytest.mark.real_model,
+    pytest.mark.skipif(
+        not (GGUF and Path(GGUF).is_file()),
+        reason="set LONGSUM_TEST_GGUF to a .gguf file to run the real-model graph test",
+    ),
+]
+
+
+def test_llamacpp_model_summarizes_a_seed_transcript(
+    shared_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LONGSUM_BLOCK_REAL_MODELS", raising=False)
+    result = asyncio.run(
+        run_summary(
+            shared_dir / "data/seed_transcripts/react.txt",
+            model=f"llamacpp:{GGUF}",
+            cache_dir=tmp_path,
+            vector_store="memory",
+        )
+    )
+    summary = result.summary.model_dump(mode="json", by_alias=True)
+    assert validate_summary(summary) == []
+    usage = result.extended["usage"]
+    assert usage["llm_calls"] >= len(result.extended["chunks"]) + 6
+    assert not usage["estimated_tokens"], "llama.cpp reports its own token usage"
