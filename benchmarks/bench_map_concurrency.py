@@ -45,9 +45,10 @@ WORDS = [
 
 def transcript(chunks: int, tokens_per_chunk: int) -> str:
     lines = []
-    for i in range(chunks * tokens_per_chunk // 12):
+    for i in range(chunks * tokens_per_chunk // 22):
         words = " ".join(WORDS[(i + j) % len(WORDS)] for j in range(9))
-        lines.append(f"[{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}] Host: Topic {i} {words}.")
+        stamp = f"{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}"
+        lines.append(f"[{stamp}] Host: Speaking of {words}.")
     return "\n".join(lines)
 
 

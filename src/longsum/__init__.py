@@ -28,6 +28,7 @@ __all__ = [
     "LongsumError",
     "ModelError",
     "RepairResult",
+    "RunResult",
     "Section",
     "Settings",
     "Summary",
@@ -37,6 +38,8 @@ __all__ = [
     "TranscriptFormat",
     "Utterance",
     "Violation",
+    "asummarize",
+    "build_graph",
     "chunk_transcript",
     "detect_format",
     "get_tokenizer",
@@ -44,8 +47,21 @@ __all__ = [
     "parse_text",
     "read_transcript",
     "repair_summary",
+    "run_summary",
+    "summarize",
     "summary_json_schema",
     "validate_summary",
 ]
 
 __version__ = "0.1.0"
+
+_LAZY = {"RunResult", "asummarize", "build_graph", "run_summary", "summarize"}
+
+
+def __getattr__(name: str) -> object:
+    # The graph API pulls in langgraph; load it on first use, not on `import longsum`.
+    if name in _LAZY:
+        from longsum import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'longsum' has no attribute {name!r}")

@@ -1,0 +1,102 @@
+"""The graph's deterministic parts: chunk bounds, planning, grouping, grounding, echo checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from longsum.agent.prompts import instruction_texts
+from longsum.graphs.nodes.collapse_notes import group_notes
+from longsum.graphs.nodes.plan_sections import segment
+from longsum.graphs.nodes.summarize_chunk import grounded
+from longsum.graphs.nodes.write_section import clean_title
+from longsum.graphs.services import chunk_bounds
+from longsum.graphs.state import ChunkNotes
+from longsum.settings import load_settings
+from longsum.tools.rules import contract_violations
+
+
+def topic_vectors(sizes: list[int], dim: int = 16, noise: float = 0.05) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    rows = []
+    for topic, size in enumerate(sizes):
+        base = np.zeros(dim)
+        base[topic] = 1.0
+        for _ in range(size):
+            v = base + noise * rng.standard_normal(dim)
+            rows.append(v / np.linalg.norm(v))
+    return np.array(rows)
+
+
+def test_segment_finds_topic_shifts() -> None:
+    starts = segment(topic_vectors([4, 6, 5, 3, 6]))
+    assert starts == [0, 4, 10, 15, 18]
+
+
+def test_segment_never_leaves_a_section_empty_and_covers_all() -> None:
+    vectors = topic_vectors([12])  # one topic all along: balance decides
+    starts = segment(vectors)
+    sizes = np.diff([*starts, len(vectors)])
+    assert len(starts) == 5 and starts[0] == 0 and all(sizes >= 1)
+    assert max(sizes) - min(sizes) <= 1
+    with pytest.raises(ValueError):
+        segment(topic_vectors([4]))
+
+
+def test_short_transcripts_get_finer_chunks() -> None:
+    settings = load_settings()
+    assert chunk_bounds(69_000, settings) == (3000, 150)
+    bound, overlap = chunk_bounds(3000, settings)
+    assert bound < 3000 / 5 and overlap <= bound // 6
+    assert chunk_bounds(100, settings)[0] == 48
+
+
+def note(i: int) -> ChunkNotes:
+    return ChunkNotes(
+        chunk_ids=[f"c{i:03d}"],
+        first=i,
+        last=i,
+        start=None,
+        end=None,
+        topic=f"t{i}",
+        key_points=["p"],
+        terms=[],
+        names=[],
+    )
+
+
+def test_group_notes_keeps_order_and_leaves_five_groups() -> None:
+    notes = [note(i) for i in range(12)]
+    groups = group_notes(notes, [100] * 12, budget=10_000)
+    assert [n for g in groups for n in g] == notes
+    assert len(groups) >= 5 and all(len(g) >= 1 for g in groups)
+    tight = group_notes(notes, [100] * 12, budget=150)
+    assert all(len(g) == 1 for g in tight)
+
+
+def test_grounded_drops_names_the_text_never_mentions() -> None:
+    text = "Lex Fridman talks with Lisa Randall about dark matter."
+    assert grounded(["Lisa Randall", "John Doe", "dark matter", " "], text) == [
+        "Lisa Randall",
+        "dark matter",
+    ]
+
+
+def test_clean_title_removes_a_models_own_numbering() -> None:
+    assert clean_title("Section 3: Dark Matter") == "Dark Matter"
+    assert clean_title("Part 2 - Inflation") == "Inflation"
+    assert clean_title("Sectioning data") == "Sectioning data"
+
+
+def test_echoed_instructions_are_copied_text(shared_dir: object) -> None:
+    import json
+    from pathlib import Path
+
+    gold = json.loads((Path(str(shared_dir)) / "data/gold/full-stack.json").read_text())
+    assert contract_violations(gold, forbidden_texts=instruction_texts()) == []
+    gold["introduction"] = (
+        "This transcript is a summary with a focus on the main points and how they conclude; "
+        "the general topics are presented in a list of exactly 3 objects with names."
+    )
+    found = contract_violations(gold, forbidden_texts=instruction_texts())
+    assert [(v.path, v.code) for v in found] == [("$.introduction", "copied")]
