@@ -47,7 +47,7 @@ class Services:
     reduce_llm: StructuredLLM
     """Collapses notes, writes sections and the overview, repairs."""
     _indexes: dict[str, ChunkIndex] = field(default_factory=dict, repr=False)
-    _gate: asyncio.Semaphore | None = field(default=None, repr=False)
+    _gates: dict[int, asyncio.Semaphore] = field(default_factory=dict, repr=False)
 
     async def ask(
         self,
@@ -62,11 +62,15 @@ class Services:
 
         The bound sits here, on the model calls themselves, rather than in LangGraph's
         ``max_concurrency``: that one also queues the checkpoint writes of finished tasks
-        behind running ones, so a run killed mid-map would lose finished chunks.
+        behind running ones, so a run killed mid-map would lose finished chunks. An
+        in-process llama.cpp model runs one call at a time whatever the bound, so it gets a
+        bound of 1 (and its calls' latencies are not inflated by waiting on each other).
         """
-        if self._gate is None:
-            self._gate = asyncio.Semaphore(self.settings.concurrency)
-        async with self._gate:
+        gate = self._gates.get(id(llm))
+        if gate is None:
+            width = 1 if llm.provider == "llamacpp" else self.settings.concurrency
+            gate = self._gates[id(llm)] = asyncio.Semaphore(width)
+        async with gate:
             return await llm.call(messages, schema, node=node, max_tokens=max_tokens)
 
     def index(self, collection: str) -> ChunkIndex:
