@@ -141,12 +141,16 @@ class ScriptedResponder:
             return self._collapse(prompt)
         if prompt.startswith("Write section"):
             return self._section(prompt, repair=False)
+        if prompt.startswith("Here are the 5 sections") and "Write the introduction" in prompt:
+            return self._intro(prompt, repair=False)
         if prompt.startswith("Here are the 5 sections"):
-            return self._overview(prompt, repair=False)
+            return self._topics(prompt, repair=False)
         if prompt.startswith("Section") and "breaks these rules" in prompt:
             return self._section(prompt, repair=True)
-        if prompt.startswith("The overview") and "breaks these rules" in prompt:
-            return self._overview(prompt, repair=True)
+        if prompt.startswith("The introduction of") and "breaks these rules" in prompt:
+            return self._intro(prompt, repair=True)
+        if prompt.startswith("The topics of") and "breaks these rules" in prompt:
+            return self._topics(prompt, repair=True)
         raise AssertionError(f"unexpected prompt: {prompt[:80]!r}")
 
     def _count(self, kind: str) -> None:
@@ -204,9 +208,19 @@ class ScriptedResponder:
             }
         )
 
-    def _overview(self, prompt: str, *, repair: bool) -> str:
-        self._count("repair_overview" if repair else "overview")
+    def _intro(self, prompt: str, *, repair: bool) -> str:
+        self._count("repair_intro" if repair else "intro")
         top = _top(prompt, 10) or ["talk"]
+        return json.dumps(
+            {
+                "introduction": "This transcript covers " + ", ".join(top[:6]) + ", from the "
+                "first part to the last, with the speakers' main points and their conclusion."
+            }
+        )
+
+    def _topics(self, prompt: str, *, repair: bool) -> str:
+        self._count("repair_topics" if repair else "topics")
+        top = _top(prompt.split("<sections>")[-1], 10) or ["talk"]
         broken = self.faults == "never" or (self.faults == "dpo" and not repair)
         general = [
             {"name": GENERAL, "complexity": 0.62},
@@ -220,11 +234,4 @@ class ScriptedResponder:
                 {"topic": "Artificial Intelligence and Machine Learning", "complexity": "0.75"},
                 *general[1:],
             ]
-        return json.dumps(
-            {
-                "introduction": "This transcript covers " + ", ".join(top[:6]) + ", from the "
-                "first part to the last, with the speakers' main points and their conclusion.",
-                "topics": topics,
-                "general_topics": general,
-            }
-        )
+        return json.dumps({"topics": topics, "general_topics": general})

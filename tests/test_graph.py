@@ -58,7 +58,7 @@ def test_whole_graph_on_a_seed_transcript(tmp_path: Path, seed: Path) -> None:
     covered = [cid for s in ext["sections"] for cid in s["chunk_ids"]]
     assert covered == chunk_ids, "sections must cover every chunk exactly once, in order"
     usage = ext["usage"]
-    assert usage["llm_calls"] == len(chunk_ids) + 5 + 1
+    assert usage["llm_calls"] == len(chunk_ids) + 5 + 2
     assert usage["prompt_tokens"] > ext["transcript"]["tokens"]
     assert usage["prompt_to_transcript"] == pytest.approx(
         usage["prompt_tokens"] / ext["transcript"]["tokens"], abs=1e-3
@@ -112,7 +112,8 @@ def test_repair_loop_fixes_a_dpo_style_answer_within_its_bound(tmp_path: Path, s
     result = run(seed, services_for(tmp_path, responder, max_repair_rounds=2))
     validation = result.extended["validation"]
     assert 1 <= validation["repair_rounds"] <= 2
-    assert responder.kinds["repair_section"] == 5 and responder.kinds["repair_overview"] == 1
+    assert responder.kinds["repair_section"] == 5 and responder.kinds["repair_topics"] == 1
+    assert responder.kinds["repair_intro"] == 0, "a piece without violations is not touched"
     changes = [
         c for r in validation["repairs"] if r["kind"] == "deterministic" for c in r["changes"]
     ]

@@ -24,16 +24,17 @@ __all__ = [
     "CHUNK_NOTES",
     "COLLAPSE_NOTES",
     "PROMPT_VERSION",
-    "REPAIR_OVERVIEW",
+    "REPAIR_PIECE",
     "REPAIR_SECTION",
-    "WRITE_OVERVIEW",
+    "WRITE_INTRODUCTION",
     "WRITE_SECTION",
+    "WRITE_TOPICS",
     "instruction_texts",
     "render",
     "schema_text",
 ]
 
-PROMPT_VERSION = "2026-11-23.1"
+PROMPT_VERSION = "2026-11-23.2"
 
 _SYSTEM = (
     "You summarize long transcripts (podcasts, lectures, meetings) one piece at a time. "
@@ -85,22 +86,36 @@ WRITE_SECTION = ChatPromptTemplate.from_messages(
 )
 """Reduce step: one section's notes plus related chunks retrieved from elsewhere."""
 
-WRITE_OVERVIEW = ChatPromptTemplate.from_messages(
+WRITE_INTRODUCTION = ChatPromptTemplate.from_messages(
     [
         ("system", _SYSTEM),
         (
             "human",
             "Here are the 5 sections of a summary of a transcript{span}, in order.\n\n"
             "<sections>\n{sections}\n</sections>\n\n"
-            "Write the overview of the whole transcript. For general_topics choose from "
-            "exactly these fields:\n{fields}\n"
+            "Write the introduction of the summary.\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
+        ),
+    ]
+)
+"""Overview step 1: the introduction, from the written sections."""
+
+WRITE_TOPICS = ChatPromptTemplate.from_messages(
+    [
+        ("system", _SYSTEM),
+        (
+            "human",
+            "Here are the 5 sections of a summary of a transcript, in order.\n\n"
+            "<sections>\n{sections}\n</sections>\n\n"
+            "Name its key descriptors and the fields it belongs to. For general_topics choose "
+            "from these fields, listed from the closest match to this transcript:\n{fields}\n"
             "Complexity scale: 0.0 elementary, 0.2 high school, 0.4 introductory college, "
             "0.5 average college lecture, 0.7 graduate level, 0.9 PhD level lecture.\n\n"
             "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]
 )
-"""Overview step: the introduction, 5 global topics and 3 general topics."""
+"""Overview step 2: the 5 global topics and the 3 general topics with complexity."""
 
 REPAIR_SECTION = ChatPromptTemplate.from_messages(
     [
@@ -117,21 +132,20 @@ REPAIR_SECTION = ChatPromptTemplate.from_messages(
 )
 """Repair step for one section: the exact violations, the candidate, the source notes."""
 
-REPAIR_OVERVIEW = ChatPromptTemplate.from_messages(
+REPAIR_PIECE = ChatPromptTemplate.from_messages(
     [
         ("system", _SYSTEM),
         (
             "human",
-            "The overview of a transcript summary breaks these rules:\n{violations}\n\n"
-            "The overview as written:\n{candidate}\n\n"
-            "The summary's section titles:\n{titles}\n\n"
-            "For general_topics choose from exactly these fields:\n{fields}\n\n"
-            "Return the corrected overview. Keep what is right; fix only what the rules name."
-            "\n\nAnswer with a JSON object with these fields:\n{schema}",
+            "The {piece} of a transcript summary breaks these rules:\n{violations}\n\n"
+            "As written:\n{candidate}\n\n"
+            "The summary's sections:\n<sections>\n{sections}\n</sections>\n\n"
+            "{extra}Return it corrected. Keep what is right; fix only what the rules name.\n\n"
+            "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]
 )
-"""Repair step for the overview."""
+"""Repair step for the introduction or the topics."""
 
 FIELDS_TEXT = "\n".join(f"- {name}" for name in GENERAL_TOPICS)
 
@@ -165,6 +179,8 @@ def render(
     """The template's messages for ``values``, with the fields of the expected answer."""
     if "fields" in template.input_variables and "fields" not in values:
         values["fields"] = FIELDS_TEXT
+    if isinstance(values.get("fields"), list):
+        values["fields"] = "\n".join(f"- {name}" for name in values["fields"])
     return template.format_messages(schema=schema_text(schema), **values)
 
 
@@ -178,14 +194,20 @@ def instruction_texts() -> list[str]:
         CHUNK_NOTES,
         COLLAPSE_NOTES,
         WRITE_SECTION,
-        WRITE_OVERVIEW,
+        WRITE_INTRODUCTION,
+        WRITE_TOPICS,
         REPAIR_SECTION,
-        REPAIR_OVERVIEW,
+        REPAIR_PIECE,
     ):
         for message in template.messages:
             prompt = getattr(message, "prompt", None)
             if prompt is not None:
                 texts.append(re.sub(r"\{[a-z_]+\}", " ", prompt.template))
-    for draft in (schemas.ChunkNotesDraft, schemas.SectionDraft, schemas.OverviewDraft):
+    for draft in (
+        schemas.ChunkNotesDraft,
+        schemas.SectionDraft,
+        schemas.IntroDraft,
+        schemas.TopicsDraft,
+    ):
         texts.append(schema_text(draft))
     return [*texts, *schemas.schema_descriptions()]

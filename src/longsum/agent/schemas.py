@@ -19,8 +19,9 @@ from longsum.contract import GENERAL_TOPICS
 __all__ = [
     "ChunkNotesDraft",
     "GeneralTopicDraft",
-    "OverviewDraft",
+    "IntroDraft",
     "SectionDraft",
+    "TopicsDraft",
     "schema_descriptions",
 ]
 
@@ -33,7 +34,8 @@ class ChunkNotesDraft(BaseModel):
     topic: str = Field(
         description="A label of 2 to 6 words for what this part is mostly about.",
         min_length=1,
-        max_length=80,
+        max_length=200,
+        json_schema_extra={"maxLength": 60},
     )
     key_points: list[str] = Field(
         min_length=2,
@@ -60,7 +62,8 @@ class SectionDraft(BaseModel):
 
     title: str = Field(
         min_length=3,
-        max_length=80,
+        max_length=200,
+        json_schema_extra={"maxLength": 70},
         description="A short descriptive title of 3 to 8 words for this section, without any "
         "'Section N' prefix.",
     )
@@ -97,16 +100,25 @@ class GeneralTopicDraft(BaseModel):
     )
 
 
-class OverviewDraft(BaseModel):
-    """The parts of the summary that speak of the whole transcript."""
+class IntroDraft(BaseModel):
+    """The introduction of the summary."""
 
     model_config = ConfigDict(extra="ignore")
 
     introduction: str = Field(
         min_length=40,
-        description="3 to 5 sentences of prose on the whole transcript from beginning to end: "
-        "its subject, who speaks, the main points and how it concludes.",
+        max_length=2000,
+        json_schema_extra={"maxLength": 700},
+        description="3 to 5 sentences saying what the whole transcript is about, from its "
+        "first section to its last, naming its people and its specific subjects.",
     )
+
+
+class TopicsDraft(BaseModel):
+    """The descriptors and fields of the whole transcript."""
+
+    model_config = ConfigDict(extra="ignore")
+
     topics: list[str] = Field(
         min_length=1,
         max_length=12,
@@ -132,6 +144,6 @@ def schema_descriptions() -> list[str]:
     """Every field description of the drafts: texts a small model may echo instead of
     answering, so the validator rejects them as copied."""
     texts: list[str] = []
-    for model in (ChunkNotesDraft, SectionDraft, OverviewDraft, GeneralTopicDraft):
+    for model in (ChunkNotesDraft, SectionDraft, IntroDraft, TopicsDraft, GeneralTopicDraft):
         texts.extend(f.description for f in model.model_fields.values() if f.description)
     return texts

@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from longsum.agent.prompts import REPAIR_OVERVIEW, REPAIR_SECTION, render
-from longsum.agent.schemas import OverviewDraft, SectionDraft
-from longsum.graphs.nodes.write_overview import overview_dict
+from longsum.agent.prompts import REPAIR_PIECE, REPAIR_SECTION, render
+from longsum.agent.schemas import IntroDraft, SectionDraft, TopicsDraft
+from longsum.graphs.nodes.write_overview import ranked_fields, sections_text, topics_dict
 from longsum.graphs.nodes.write_section import section_task, written_section
 from longsum.graphs.notes import notes_text
 from longsum.graphs.services import Services, record
@@ -44,7 +44,7 @@ def make_repair_summary(
 
     async def repair_section(
         state: SummarizeState, index: int, lines: list[str]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         plan = state["plan"][index]
         task = section_task(state, plan)
         current = state["candidate"]["sections"][index]
@@ -65,28 +65,56 @@ def make_repair_summary(
             node="repair_summary",
             max_tokens=settings.section_max_tokens,
         )
-        return {"sections": {index: written_section(task, draft)}}, record(rec, state["run_id"])
+        return {"sections": {index: written_section(task, draft)}}, [record(rec, state["run_id"])]
 
     async def repair_overview(
         state: SummarizeState, lines: list[str]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         candidate = state["candidate"]
-        current = {k: candidate.get(k) for k in ("introduction", "topics", "generalTopics")}
-        messages = render(
-            REPAIR_OVERVIEW,
-            OverviewDraft,
-            violations="\n".join(lines),
-            candidate=json.dumps(current, ensure_ascii=False, indent=1),
-            titles="\n".join(s["title"] for s in candidate["sections"]),
-        )
-        draft, rec = await services.ask(
-            llm,
-            messages,
-            OverviewDraft,
-            node="repair_summary",
-            max_tokens=settings.overview_max_tokens,
-        )
-        return {"overview": overview_dict(draft)}, record(rec, state["run_id"])
+        overview = dict(state["overview"])
+        sections = sections_text([state["sections"][i] for i in sorted(state["sections"])])
+        records = []
+        intro_lines = [line for line in lines if line.startswith("$.introduction")]
+        topic_lines = [line for line in lines if line not in intro_lines]
+        if intro_lines:
+            intro, rec = await services.ask(
+                llm,
+                render(
+                    REPAIR_PIECE,
+                    IntroDraft,
+                    piece="introduction",
+                    violations="\n".join(intro_lines),
+                    candidate=json.dumps({"introduction": candidate["introduction"]}),
+                    sections=sections,
+                    extra="",
+                ),
+                IntroDraft,
+                node="repair_summary",
+                max_tokens=settings.overview_max_tokens,
+            )
+            overview["introduction"] = intro.introduction.strip()
+            records.append(record(rec, state["run_id"]))
+        if topic_lines:
+            current = {"topics": candidate["topics"], "general_topics": candidate["generalTopics"]}
+            fields = "\n".join(f"- {n}" for n in ranked_fields(services, sections))
+            topics, rec = await services.ask(
+                llm,
+                render(
+                    REPAIR_PIECE,
+                    TopicsDraft,
+                    piece="topics",
+                    violations="\n".join(topic_lines),
+                    candidate=json.dumps(current, ensure_ascii=False),
+                    sections=sections,
+                    extra=f"For general_topics choose from exactly these fields:\n{fields}\n\n",
+                ),
+                TopicsDraft,
+                node="repair_summary",
+                max_tokens=settings.overview_max_tokens,
+            )
+            overview.update(topics_dict(topics))
+            records.append(record(rec, state["run_id"]))
+        return {"overview": overview}, records
 
     async def repair_summary(state: SummarizeState) -> dict[str, Any]:
         """One LLM repair round over every broken piece, in parallel."""
@@ -101,7 +129,7 @@ def make_repair_summary(
         round_ = state.get("repair_round", 0) + 1
         update: dict[str, Any] = {
             "repair_round": round_,
-            "calls": [rec for _, rec in done],
+            "calls": [rec for _, recs in done for rec in recs],
             "repairs": [
                 {
                     "round": round_,

@@ -1,22 +1,28 @@
-"""``write_overview``: the introduction, 5 global topics and 3 general topics with their
-complexity, from the whole set of written sections."""
+"""``write_overview``: the introduction, then the 5 global topics and 3 general topics with
+their complexity, from the whole set of written sections: two small calls, not one big one.
+
+The twelve fields are listed in the order their descriptions match the sections' embedding,
+so a model that leans on the first entries of a list still leans the right way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from longsum.agent.prompts import WRITE_OVERVIEW, render
-from longsum.agent.schemas import OverviewDraft
+from longsum.agent.fields import FIELD_DESCRIPTIONS, rank_fields
+from longsum.agent.prompts import WRITE_INTRODUCTION, WRITE_TOPICS, render
+from longsum.agent.schemas import IntroDraft, TopicsDraft
+from longsum.contract import GENERAL_TOPICS
 from longsum.graphs.notes import span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SummarizeState, WrittenSection
 
-__all__ = ["make_write_overview", "overview_dict", "sections_text"]
+__all__ = ["make_write_overview", "ranked_fields", "sections_text", "topics_dict"]
 
 
 def sections_text(sections: Sequence[WrittenSection]) -> str:
-    """The written sections as the overview prompt reads them."""
+    """The written sections as the overview prompts read them."""
     blocks = []
     for s in sections:
         lines = [f"{s.title}{span_text(s.start, s.end)}", *(f"- {b}" for b in s.content)]
@@ -25,10 +31,9 @@ def sections_text(sections: Sequence[WrittenSection]) -> str:
     return "\n\n".join(blocks)
 
 
-def overview_dict(draft: OverviewDraft) -> dict[str, Any]:
-    """The overview in the contract's own key names."""
+def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
+    """The global and general topics in the contract's own key names."""
     return {
-        "introduction": draft.introduction.strip(),
         "topics": [t.strip() for t in draft.topics],
         "generalTopics": [
             {"name": g.name.strip(), "complexity": g.complexity} for g in draft.general_topics
@@ -36,28 +41,47 @@ def overview_dict(draft: OverviewDraft) -> dict[str, Any]:
     }
 
 
+def ranked_fields(services: Services, text: str) -> list[str]:
+    """The twelve general topics, the best match for ``text`` first."""
+    vectors = services.embedder.embed([text, *(FIELD_DESCRIPTIONS[n] for n in GENERAL_TOPICS)])
+    return rank_fields(vectors[0], vectors[1:])
+
+
 def make_write_overview(
     services: Services,
 ) -> Callable[[SummarizeState], Awaitable[dict[str, Any]]]:
     """The node, bound to ``services``."""
+    settings = services.settings
 
     async def write_overview(state: SummarizeState) -> dict[str, Any]:
-        """Ask the reduce model for the overview of all five sections."""
+        """Ask the reduce model for the introduction, then for the topics."""
         sections = [state["sections"][i] for i in sorted(state["sections"])]
         info = state["transcript"]
-        messages = render(
-            WRITE_OVERVIEW,
-            OverviewDraft,
-            span=span_text(0.0, info.duration) if info.has_times else "",
-            sections=sections_text(sections),
-        )
-        draft, rec = await services.ask(
+        text = sections_text(sections)
+        intro, intro_rec = await services.ask(
             services.reduce_llm,
-            messages,
-            OverviewDraft,
+            render(
+                WRITE_INTRODUCTION,
+                IntroDraft,
+                span=span_text(0.0, info.duration) if info.has_times else "",
+                sections=text,
+            ),
+            IntroDraft,
             node="write_overview",
-            max_tokens=services.settings.overview_max_tokens,
+            max_tokens=settings.overview_max_tokens,
         )
-        return {"overview": overview_dict(draft), "calls": [record(rec, state["run_id"])]}
+        topics, topics_rec = await services.ask(
+            services.reduce_llm,
+            render(WRITE_TOPICS, TopicsDraft, sections=text, fields=ranked_fields(services, text)),
+            TopicsDraft,
+            node="write_overview",
+            max_tokens=settings.overview_max_tokens,
+        )
+        overview = {"introduction": intro.introduction.strip(), **topics_dict(topics)}
+        run_id = state["run_id"]
+        return {
+            "overview": overview,
+            "calls": [record(intro_rec, run_id), record(topics_rec, run_id)],
+        }
 
     return write_overview
