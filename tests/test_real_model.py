@@ -32,7 +32,7 @@ def test_llamacpp_model_summarizes_a_seed_transcript(
     monkeypatch.delenv("LONGSUM_BLOCK_REAL_MODELS", raising=False)
     result = asyncio.run(
         run_summary(
-            shared_dir / "data/seed_transcripts/react.txt",
+            shared_dir / "data/seed_transcripts/mixtral8x7b.txt",
             model=f"llamacpp:{GGUF}",
             cache_dir=tmp_path,
             vector_store="memory",

@@ -48,15 +48,26 @@ def make_repair_summary(
         plan = state["plan"][index]
         task = section_task(state, plan)
         current = state["candidate"]["sections"][index]
+        # What the deterministic repair removed (duplicates) explains a count that fell short.
+        prefix = f"$.sections[{index}]"
+        dropped = [
+            f"{change} (removed: the same point twice)"
+            for event in state.get("repairs", [])[-1:]
+            if event["kind"] == "deterministic"
+            for change in event["changes"]
+            if change.startswith(prefix) and "duplicate" in change
+        ]
+        own = set(plan.chunk_ids)
+        text = "\n".join(c.own_text for c in state["chunks"] if c.id in own)
+        budget = settings.reduce_budget // 5
         messages = render(
             REPAIR_SECTION,
             SectionDraft,
             number=index + 1,
-            violations="\n".join(lines),
+            violations="\n".join([*lines, *dropped]),
             candidate=json.dumps(current, ensure_ascii=False, indent=1),
-            notes=services.tokenizer.truncate(
-                notes_text(task["notes"]), settings.reduce_budget // 5
-            ),
+            notes=services.tokenizer.truncate(notes_text(task["notes"]), budget),
+            text=services.tokenizer.truncate(text, budget),
         )
         draft, rec = await services.ask(
             llm,
