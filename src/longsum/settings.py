@@ -208,6 +208,16 @@ class Settings(BaseSettings):
     max_repair_rounds: int = Field(
         default=2, ge=0, description="LLM repair rounds before a run fails with its candidate."
     )
+    repair_temperature: float = Field(
+        default=0.8,
+        ge=0,
+        le=2,
+        description=(
+            "Sampling temperature of repair calls. A repair re-asks what the model got "
+            "wrong; at the first call's low temperature a small model tends to give the same "
+            "answer (the same duplicate bullet) again."
+        ),
+    )
     llm_attempts: int = Field(
         default=3,
         ge=1,

@@ -236,9 +236,17 @@ class StructuredLLM:
         return self._tokenizer
 
     async def call(
-        self, messages: Sequence[BaseMessage], schema: type[T], *, node: str, max_tokens: int
+        self,
+        messages: Sequence[BaseMessage],
+        schema: type[T],
+        *,
+        node: str,
+        max_tokens: int,
+        temperature: float | None = None,
     ) -> tuple[T, CallRecord]:
         """Ask the model, and return its answer as a ``schema`` object with the call's record.
+
+        ``temperature`` overrides the model's own for this call (repairs ask again warmer).
 
         Raises :class:`RetryableModelError` for transient provider errors and for answers that
         are not valid JSON, do not fit ``schema`` or stay cut off after two regrowths;
@@ -250,7 +258,7 @@ class StructuredLLM:
         estimated = False
         while True:
             attempts += 1
-            raw, answer = await self._invoke(list(messages), schema, limit)
+            raw, answer = await self._invoke(list(messages), schema, limit, temperature)
             usage = raw.usage_metadata
             if usage:
                 prompt_tokens += int(usage.get("input_tokens", 0))
@@ -292,15 +300,22 @@ class StructuredLLM:
             raise RetryableModelError(f"{self.model_id} at {node}: {exc}", record=record) from None
 
     async def _invoke(
-        self, messages: list[BaseMessage], schema: type[BaseModel], limit: int
+        self,
+        messages: list[BaseMessage],
+        schema: type[BaseModel],
+        limit: int,
+        temperature: float | None = None,
     ) -> tuple[AIMessage, Any]:
         """One request; returns the raw message and the parsed answer (None = parse text)."""
+        warmer = {} if temperature is None else {"temperature": temperature}
         try:
             if self.method in ("json_schema", "function_calling"):
                 field = MAX_TOKEN_FIELDS.get(self.provider, "max_tokens")
                 limited = self.chat_model
                 if field in type(limited).model_fields:
                     limited = limited.model_copy(update={field: limit})
+                if warmer and "temperature" in type(limited).model_fields:
+                    limited = limited.model_copy(update=warmer)
                 runnable = limited.with_structured_output(
                     schema, method=self.method, include_raw=True
                 )
@@ -311,10 +326,14 @@ class StructuredLLM:
                 return result["raw"], error if error is not None else result.get("parsed")
             if self.method == "grammar":
                 response_format = {"type": "json_object", "schema": schema.model_json_schema()}
-                bound = self.chat_model.bind(response_format=response_format, max_tokens=limit)
+                bound = self.chat_model.bind(
+                    response_format=response_format, max_tokens=limit, **warmer
+                )
                 message = await bound.ainvoke(messages)
             else:
                 plain = self.chat_model
+                if warmer and "temperature" in type(plain).model_fields:
+                    plain = plain.model_copy(update=warmer)
                 for field in ("max_tokens", "num_predict", "max_output_tokens"):
                     if field in type(plain).model_fields:
                         plain = plain.model_copy(update={field: limit})

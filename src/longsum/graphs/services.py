@@ -57,6 +57,7 @@ class Services:
         *,
         node: str,
         max_tokens: int,
+        temperature: float | None = None,
     ) -> tuple[T, CallRecord]:
         """One structured call, at most ``settings.concurrency`` of them in flight.
 
@@ -71,7 +72,9 @@ class Services:
             width = 1 if llm.provider == "llamacpp" else self.settings.concurrency
             gate = self._gates[id(llm)] = asyncio.Semaphore(width)
         async with gate:
-            return await llm.call(messages, schema, node=node, max_tokens=max_tokens)
+            return await llm.call(
+                messages, schema, node=node, max_tokens=max_tokens, temperature=temperature
+            )
 
     def index(self, collection: str) -> ChunkIndex:
         """The vector index collection ``collection`` (opened once per run)."""

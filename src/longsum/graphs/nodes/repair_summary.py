@@ -74,6 +74,7 @@ def make_repair_summary(
             messages,
             SectionDraft,
             node="repair_summary",
+            temperature=settings.repair_temperature,
             max_tokens=settings.section_max_tokens,
         )
         return {"sections": {index: written_section(task, draft)}}, [record(rec, state["run_id"])]
@@ -101,6 +102,7 @@ def make_repair_summary(
                 ),
                 IntroDraft,
                 node="repair_summary",
+                temperature=settings.repair_temperature,
                 max_tokens=settings.overview_max_tokens,
             )
             overview["introduction"] = intro.introduction.strip()
@@ -121,6 +123,7 @@ def make_repair_summary(
                 ),
                 TopicsDraft,
                 node="repair_summary",
+                temperature=settings.repair_temperature,
                 max_tokens=settings.overview_max_tokens,
             )
             overview.update(topics_dict(topics))
