@@ -77,7 +77,21 @@ def make_repair_summary(
             temperature=settings.repair_temperature,
             max_tokens=settings.section_max_tokens,
         )
-        return {"sections": {index: written_section(task, draft)}}, [record(rec, state["run_id"])]
+        # Fix only what is wrong: fields no violation names keep their current text, so a
+        # repair cannot break what was already right (a small model may echo the prompt).
+        fixed = written_section(task, draft)
+        named = {
+            f
+            for f in ("title", "content", "topics")
+            if any(line.startswith((f"{prefix}.{f}", f"{prefix}:")) for line in lines)
+        }
+        if not named & {"title", "content", "topics"} or any(
+            line.startswith(f"{prefix}:") for line in lines
+        ):
+            named = {"title", "content", "topics"}
+        old = state["sections"][index]
+        kept = {f: getattr(old, f) for f in ("title", "content", "topics") if f not in named}
+        return {"sections": {index: fixed.model_copy(update=kept)}}, [record(rec, state["run_id"])]
 
     async def repair_overview(
         state: SummarizeState, lines: list[str]
