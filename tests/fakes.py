@@ -202,7 +202,7 @@ class ScriptedResponder:
             bullets, topics = bullets[:3], [*topics, "Extra Topic"]
         return json.dumps(
             {
-                "title": f"Section {number}: {top[0].title()} and more",
+                "title": f"Repaired {top[0]}" if repair else f"Section {number}: {top[0]} talk",
                 "bullets": bullets,
                 "topics": topics,
             }

@@ -114,6 +114,8 @@ def test_repair_loop_fixes_a_dpo_style_answer_within_its_bound(tmp_path: Path, s
     assert 1 <= validation["repair_rounds"] <= 2
     assert responder.kinds["repair_section"] == 5 and responder.kinds["repair_topics"] == 1
     assert responder.kinds["repair_intro"] == 0, "a piece without violations is not touched"
+    titles = [s.title for s in result.summary.sections]
+    assert not any("Repaired" in t for t in titles), "a field no violation named is kept"
     changes = [
         c for r in validation["repairs"] if r["kind"] == "deterministic" for c in r["changes"]
     ]
