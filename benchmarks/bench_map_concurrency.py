@@ -18,14 +18,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from fakes import ScriptedResponder
-from longsum.agent.fake import FakeChatModel
-from longsum.agent.models import load_llm
+from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
-from longsum.graphs.services import Services
-from longsum.memory.embeddings import HashingEmbedder
 from longsum.settings import load_settings
-from longsum.tools.tokens import get_tokenizer
 
 WORDS = [
     "alpha",
@@ -68,14 +63,7 @@ async def main() -> int:
             overlap_tokens=0,
             min_chunks=5,
         )
-        llm = load_llm(FakeChatModel(responder=ScriptedResponder(), latency=args.latency), settings)
-        services = Services(
-            settings=settings,
-            tokenizer=get_tokenizer(),
-            embedder=HashingEmbedder(),
-            map_llm=llm,
-            reduce_llm=llm,
-        )
+        services = fake_services(settings, ScriptedResponder(), latency=args.latency)
         marks: dict[str, float] = {}
 
         def on_event(node: str, _: dict[str, Any]) -> None:

@@ -16,6 +16,13 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
+from longsum.agent.fake import FakeChatModel
+from longsum.agent.models import load_llm
+from longsum.graphs.services import Services
+from longsum.memory.embeddings import HashingEmbedder
+from longsum.settings import Settings
+from longsum.tools.tokens import get_tokenizer
+
 GENERAL = "Artificial Intelligence (AI) and Machine Learning"
 STOP = set(
     [
@@ -235,3 +242,18 @@ class ScriptedResponder:
                 *general[1:],
             ]
         return json.dumps({"topics": topics, "general_topics": general})
+
+
+def fake_services(
+    settings: Settings, responder: ScriptedResponder, latency: float = 0.0
+) -> Services:
+    """Services for a run on fakes only: the scripted model (for map and reduce), the
+    hashing embedder, the real tokenizer."""
+    llm = load_llm(FakeChatModel(responder=responder, latency=latency), settings)
+    return Services(
+        settings=settings,
+        tokenizer=get_tokenizer(),
+        embedder=HashingEmbedder(),
+        map_llm=llm,
+        reduce_llm=llm,
+    )

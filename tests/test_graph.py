@@ -9,31 +9,20 @@ from typing import Any
 
 import pytest
 
-from fakes import ScriptedResponder
-from longsum.agent.fake import FakeChatModel
-from longsum.agent.models import load_llm
+from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
 from longsum.contract import Summary
 from longsum.errors import SummaryValidationError
 from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services
 from longsum.memory.checkpoints import open_checkpointer
-from longsum.memory.embeddings import HashingEmbedder
 from longsum.settings import load_settings
-from longsum.tools.tokens import get_tokenizer
 from longsum.tools.validation import validate_summary
 
 
 def services_for(tmp_path: Path, responder: ScriptedResponder, **options: Any) -> Services:
     settings = load_settings(cache_dir=tmp_path / "cache", vector_store="memory", **options)
-    llm = load_llm(FakeChatModel(responder=responder), settings)
-    return Services(
-        settings=settings,
-        tokenizer=get_tokenizer(),
-        embedder=HashingEmbedder(),
-        map_llm=llm,
-        reduce_llm=llm,
-    )
+    return fake_services(settings, responder)
 
 
 def run(path: Path, services: Services, **kwargs: Any) -> Any:
@@ -164,14 +153,7 @@ def test_resume_after_an_interrupted_run_repeats_no_finished_chunk(
 
     def graph_for(responder: ScriptedResponder, saver: Any) -> Any:
         settings = load_settings(cache_dir=tmp_path / "cache", vector_store="memory", concurrency=1)
-        llm = load_llm(FakeChatModel(responder=responder, latency=0.4), settings)
-        services = Services(
-            settings=settings,
-            tokenizer=get_tokenizer(),
-            embedder=HashingEmbedder(),
-            map_llm=llm,
-            reduce_llm=llm,
-        )
+        services = fake_services(settings, responder, latency=0.4)
         return build_summarize_graph(services, checkpointer=saver)  # no notes cache here
 
     async def killed_during_the_map(responder: ScriptedResponder) -> None:
