@@ -234,6 +234,7 @@ def summarize(
     import asyncio
 
     from longsum.api import run_summary
+    from longsum.graphs.services import build_services
 
     if out_format not in ("json", "extended"):
         raise _fail(InputError(f"unknown --format {out_format!r}: use json or extended"))
@@ -261,9 +262,10 @@ def summarize(
         else:
             err.print(f"{node}", highlight=False)
 
+    services = _guarded(lambda: build_services(settings))
     result = _guarded(
         lambda: asyncio.run(
-            run_summary(file, thread_id=thread_id, on_event=on_event, **_explicit(settings))
+            run_summary(file, services=services, thread_id=thread_id, on_event=on_event)
         )
     )
     if out_format == "extended":
@@ -287,11 +289,6 @@ def summarize(
         f"{result.extended['validation']['repair_rounds']} repair round(s)",
         highlight=False,
     )
-
-
-def _explicit(settings: Settings) -> dict[str, Any]:
-    """The settings as keyword arguments (so environment values are not read twice)."""
-    return settings.model_dump(exclude_unset=False)
 
 
 @app.command()

@@ -48,6 +48,17 @@ class Services:
     """Collapses notes, writes sections and the overview, repairs."""
     _indexes: dict[str, ChunkIndex] = field(default_factory=dict, repr=False)
     _gates: dict[int, asyncio.Semaphore] = field(default_factory=dict, repr=False)
+    _field_vectors: Any = field(default=None, repr=False)
+
+    def field_vectors(self) -> Any:
+        """Embeddings of the twelve general topics' descriptions (computed once)."""
+        if self._field_vectors is None:
+            from longsum.agent.fields import FIELD_DESCRIPTIONS
+            from longsum.contract import GENERAL_TOPICS
+
+            texts = [FIELD_DESCRIPTIONS[name] for name in GENERAL_TOPICS]
+            self._field_vectors = self.embedder.embed(texts)
+        return self._field_vectors
 
     async def ask(
         self,

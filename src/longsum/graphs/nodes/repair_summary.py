@@ -80,17 +80,15 @@ def make_repair_summary(
         # Fix only what is wrong: fields no violation names keep their current text, so a
         # repair cannot break what was already right (a small model may echo the prompt).
         fixed = written_section(task, draft)
-        named = {
-            f
-            for f in ("title", "content", "topics")
-            if any(line.startswith((f"{prefix}.{f}", f"{prefix}:")) for line in lines)
-        }
-        if not named & {"title", "content", "topics"} or any(
-            line.startswith(f"{prefix}:") for line in lines
-        ):
-            named = {"title", "content", "topics"}
+        fields = ("title", "content", "topics")
+        whole = any(line.startswith(f"{prefix}:") for line in lines)  # e.g. an extra key
+        named = (
+            set(fields)
+            if whole
+            else {f for f in fields if any(line.startswith(f"{prefix}.{f}") for line in lines)}
+        )
         old = state["sections"][index]
-        kept = {f: getattr(old, f) for f in ("title", "content", "topics") if f not in named}
+        kept = {f: getattr(old, f) for f in fields if f not in named}
         return {"sections": {index: fixed.model_copy(update=kept)}}, [record(rec, state["run_id"])]
 
     async def repair_overview(

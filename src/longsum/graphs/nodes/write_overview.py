@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from longsum.agent.fields import FIELD_DESCRIPTIONS, rank_fields
+from longsum.agent.fields import rank_fields
 from longsum.agent.prompts import WRITE_INTRODUCTION, WRITE_TOPICS, render
 from longsum.agent.schemas import IntroDraft, TopicsDraft
-from longsum.contract import GENERAL_TOPICS
 from longsum.graphs.notes import span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SummarizeState, WrittenSection
@@ -43,8 +42,7 @@ def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
 
 def ranked_fields(services: Services, text: str) -> list[str]:
     """The twelve general topics, the best match for ``text`` first."""
-    vectors = services.embedder.embed([text, *(FIELD_DESCRIPTIONS[n] for n in GENERAL_TOPICS)])
-    return rank_fields(vectors[0], vectors[1:])
+    return rank_fields(services.embedder.embed([text])[0], services.field_vectors())
 
 
 def make_write_overview(
