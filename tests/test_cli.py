@@ -131,3 +131,13 @@ def test_schema_is_the_contract_schema() -> None:
     schema = json.loads(result.stdout)
     assert schema["properties"]["sections"]["minItems"] == 5
     assert schema["additionalProperties"] is False
+
+
+def test_summarize_without_a_model_says_how_to_choose_one(
+    vtt: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LONGSUM_MODEL", raising=False)
+    result = runner.invoke(app, ["summarize", str(vtt)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--model provider:model" in lines[0]
