@@ -32,7 +32,7 @@ def vtt(tmp_path: Path) -> Path:
 def test_chunk_prints_the_chunk_table(vtt: Path) -> None:
     result = runner.invoke(app, ["chunk", str(vtt)])
     assert result.exit_code == 0, result.output
-    assert "vtt format, 2 utterances, 1 chunks" in result.stdout
+    assert "talk.vtt: vtt, 2 utterances, 1 chunks" in result.stdout
     assert "Ada, Grace" in result.stdout
     assert "00:00:09" in result.stdout
 

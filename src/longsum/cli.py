@@ -141,9 +141,9 @@ def chunk(
 def _print_chunk_table(transcript: Any, chunks: list[Any], settings: Settings, tok: str) -> None:
     timed = transcript.has_times
     table = Table(
-        title=f"{transcript.source}: {transcript.format} format, "
-        f"{len(transcript.utterances)} utterances, {len(chunks)} chunks "
-        f"(max {settings.max_tokens} {tok} tokens, overlap {settings.overlap_tokens})",
+        title=f"{Path(transcript.source).name}: {transcript.format}, "
+        f"{len(transcript.utterances)} utterances, {len(chunks)} chunks of at most "
+        f"{settings.max_tokens} tokens ({tok}), overlap {settings.overlap_tokens}",
         title_justify="left",
     )
     table.add_column("chunk", no_wrap=True)
