@@ -233,6 +233,18 @@ class Settings(BaseSettings):
             )
         return self
 
+    trace_content: bool = Field(
+        default=False,
+        description=(
+            "Keep every prompt and model answer in full in the run's trace; by default the "
+            "trace keeps their sizes and a short preview only."
+        ),
+    )
+
+    def runs_dir(self) -> Path:
+        """Folder of the run records (one sub-folder per run): ``<cache_dir>/runs``."""
+        return self.cache_dir / "runs"
+
     def vector_store_location(self) -> str:
         """Effective vector store: ``vector_store``, or the folder ``<cache_dir>/chroma``."""
         if self.vector_store is not None:
