@@ -21,6 +21,7 @@ from longsum.contract import Summary
 from longsum.errors import InputError
 from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services, build_services
+from longsum.memory.runs import RunRecord
 from longsum.settings import Settings, load_settings
 
 __all__ = ["RunResult", "asummarize", "build_graph", "run_summary", "summarize"]
@@ -97,37 +98,65 @@ async def run_summary(
     With ``thread_id`` the run is checkpointed; calling again with the same id resumes an
     unfinished run (finished chunks are not summarized again) or returns the finished one.
     ``on_event(node, update)`` is called for every node update, for progress displays.
+
+    Every run is recorded in ``settings.runs_dir() / run_id`` (the thread id, else a new
+    uuid): its trace, its ``meta.json`` (also when it fails) and its result; see
+    :mod:`longsum.memory.runs`. ``longsum runs`` and ``longsum trace`` show them.
     """
     settings = services.settings if services is not None else load_settings(**options)
     if services is None:
         services = build_services(settings, model=model)
     began = time.perf_counter()
-    async with _persistence(settings, thread_id) as (checkpointer, cache):
-        graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
-        config: dict[str, Any] = {"recursion_limit": 100}
-        graph_input: dict[str, Any] | None = _input(text_or_path)
-        if thread_id is not None:
-            config["configurable"] = {"thread_id": thread_id}
-            snapshot = await graph.aget_state(config)
-            if snapshot.values and snapshot.next:
-                graph_input = None  # resume where the run stopped
-            elif snapshot.values.get("summary"):
-                return _result(snapshot.values, began, thread_id)
-        if graph_input is not None:
-            graph_input["run_id"] = thread_id or uuid.uuid4().hex
-        final: dict[str, Any] = {}
-        async for mode, chunk in graph.astream(
-            graph_input, config, stream_mode=["updates", "values"]
-        ):
-            if mode == "values":
-                final = chunk
-            elif on_event is not None:
+    run_id = thread_id or uuid.uuid4().hex
+    given = _input(text_or_path)
+    graph_input: dict[str, Any] | None = given
+    record = RunRecord(
+        settings,
+        run_id,
+        source=_source(given),
+        engine=services.engine,
+        models={"map": services.model_id("map"), "reduce": services.model_id("reduce")},
+        thread_id=thread_id,
+    )
+    with record:
+        async with _persistence(settings, thread_id) as (checkpointer, cache):
+            graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+            # Added to the callbacks list, not as a manager: LangSmith's tracer still joins.
+            config: dict[str, Any] = {"recursion_limit": 100, "callbacks": [record.tracer]}
+            if thread_id is not None:
+                config["configurable"] = {"thread_id": thread_id}
+                snapshot = await graph.aget_state(config)
+                if snapshot.values and snapshot.next:
+                    graph_input = None  # resume where the run stopped
+                elif snapshot.values.get("summary"):
+                    record.finished(snapshot.values["summary"], snapshot.values["extended"])
+                    return _result(snapshot.values, began, thread_id)
+            if graph_input is not None:
+                graph_input["run_id"] = run_id
+            final: dict[str, Any] = {}
+            async for mode, chunk in graph.astream(
+                graph_input, config, stream_mode=["updates", "values"]
+            ):
+                if mode == "values":
+                    final = chunk
+                    continue
+                cached = "__metadata__" in chunk
                 for node, update in chunk.items():
-                    if node != "__metadata__":
-                        on_event(node, {"update": update, "cached": "__metadata__" in chunk})
-    if not final.get("summary"):
-        raise InputError("the graph ended without a summary")  # pragma: no cover
-    return _result(final, began, thread_id)
+                    if node == "__metadata__":
+                        continue
+                    if cached:
+                        record.tracer.cached(node, update)
+                    if on_event is not None:
+                        on_event(node, {"update": update, "cached": cached})
+        if not final.get("summary"):
+            raise InputError("the graph ended without a summary")  # pragma: no cover
+        record.finished(final["summary"], final["extended"])
+        return _result(final, began, thread_id)
+
+
+def _source(graph_input: dict[str, Any]) -> str:
+    path = graph_input.get("path")
+    return "<text>" if path is None else "<stdin>" if path == "-" else str(path)
 
 
 def _result(values: dict[str, Any], began: float, thread_id: str | None) -> RunResult:
