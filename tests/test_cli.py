@@ -133,11 +133,15 @@ def test_schema_is_the_contract_schema() -> None:
     assert schema["additionalProperties"] is False
 
 
-def test_summarize_without_a_model_says_how_to_choose_one(
-    vtt: Path, monkeypatch: pytest.MonkeyPatch
+def test_summarize_of_a_too_short_transcript_is_one_line_even_offline(
+    vtt: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # No model: the offline engine would run, but its notice waits for a readable transcript.
     monkeypatch.delenv("LONGSUM_MODEL", raising=False)
+    monkeypatch.setenv("LONGSUM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LONGSUM_EMBEDDER", "hashing")
+    monkeypatch.setenv("LONGSUM_VECTOR_STORE", "memory")
     result = runner.invoke(app, ["summarize", str(vtt)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "--model provider:model" in lines[0]
+    assert len(lines) == 1 and "too short to summarize" in lines[0]

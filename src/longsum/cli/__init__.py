@@ -6,7 +6,13 @@ input, 4 model failure, 5 a summary that failed validation. Each command lives i
 module; importing them registers them on :data:`app`.
 """
 
-from longsum.cli import chunk, summarize, validate  # noqa: F401  (registers the commands)
+from longsum.cli import (  # noqa: F401  (registers the commands)
+    chunk,
+    graph,
+    inspect,
+    summarize,
+    validate,
+)
 from longsum.cli.app import app, err
 
 __all__ = ["app", "main"]

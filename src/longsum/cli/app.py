@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 # Piped output has no terminal width to fit; keep table rows whole rather than 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)

@@ -75,7 +75,7 @@ def chunk(
                 record = {"source": transcript.source, **c.model_dump(exclude={"spans"})}
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         elif len(files) == 1:
-            _print_chunk_table(transcript, chunks, settings, tokenizer.name)
+            print_chunk_table(transcript, chunks, settings, tokenizer.name)
         tokens = sum(tokenizer.count_many([u.render() for u in transcript.utterances]))
         rows.append((transcript, chunks, tokens))
     if len(files) > 1 and not as_json:
@@ -84,7 +84,8 @@ def chunk(
         raise typer.Exit(failures[0].exit_code)
 
 
-def _print_chunk_table(transcript: Any, chunks: list[Any], settings: Settings, tok: str) -> None:
+def print_chunk_table(transcript: Any, chunks: list[Any], settings: Settings, tok: str) -> None:
+    """A table of ``chunks`` on stdout, titled with the bounds in ``settings``."""
     timed = transcript.has_times
     table = Table(
         title=f"{Path(transcript.source).name}: {transcript.format}, "

@@ -1,23 +1,23 @@
-"""``longsum summarize``: run the graph on a transcript."""
+"""``longsum summarize``: run the graph on a transcript, or plan the run (``--dry-run``)."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from longsum.cli.app import (
-    MaxTokens,
-    app,
-    err,
-    fail,
-    guarded,
-)
-from longsum.errors import InputError
-from longsum.settings import load_settings
+from longsum.cli.app import MaxTokens, app, err, fail, guarded
+from longsum.errors import ConfigError, InputError
+from longsum.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from longsum.api import RunResult
+
+FORMATS = ("json", "markdown", "extended")
+EXTRACTIVE_NOTICE = "no model configured: offline extractive engine; pass --model for an LLM"
 
 
 @app.command()
@@ -25,7 +25,12 @@ def summarize(
     file: Annotated[str, typer.Argument(help="A transcript file, or - for stdin.")],
     model: Annotated[
         str | None,
-        typer.Option("--model", "-m", help="provider:model for every LLM step [LONGSUM_MODEL]."),
+        typer.Option(
+            "--model",
+            "-m",
+            help="provider:model for every LLM step [LONGSUM_MODEL]; none: the offline "
+            "extractive engine.",
+        ),
     ] = None,
     map_model: Annotated[
         str | None, typer.Option("--map-model", help="provider:model for the map step only.")
@@ -34,28 +39,44 @@ def summarize(
         Path | None, typer.Option("--output", "-o", help="Write the result here, not stdout.")
     ] = None,
     out_format: Annotated[
-        str, typer.Option("--format", help="json (the contract) or extended.")
+        str,
+        typer.Option(
+            "--format",
+            help="json (the contract), markdown (to read) or extended (json with section "
+            "times, sources, notes, usage).",
+        ),
     ] = "json",
-    thread_id: Annotated[
-        str | None, typer.Option("--thread-id", help="Checkpoint under this id; resume it.")
-    ] = None,
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="LLM calls in flight [4].")
+    ] = None,
+    thread_id: Annotated[
+        str | None, typer.Option("--thread-id", help="Checkpoint under this id; resume it.")
     ] = None,
     max_tokens: MaxTokens = None,
     input_format: Annotated[
         str | None, typer.Option("--input-format", help="Transcript format (default: detect).")
     ] = None,
+    trace_content: Annotated[
+        bool,
+        typer.Option(
+            "--trace-content", help="Keep prompts and answers in full in the run's trace."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Chunk the transcript and list the LLM calls a run would make, with "
+            "estimated tokens; load and call no model.",
+        ),
+    ] = False,
 ) -> None:
-    """Summarize a transcript into the contract JSON (the extended result with --format
-    extended)."""
-    import asyncio
+    """Summarize a transcript into the contract JSON (or Markdown, or the extended result).
 
-    from longsum.api import run_summary
-    from longsum.graphs.services import build_services
-
-    if out_format not in ("json", "extended"):
-        raise fail(InputError(f"unknown --format {out_format!r}: use json or extended"))
+    The result goes to stdout (or --output), progress and messages to stderr.
+    """
+    if out_format not in FORMATS:
+        raise fail(ConfigError(f"unknown --format {out_format!r}: use {', '.join(FORMATS)}"))
     settings = guarded(
         lambda: load_settings(
             model=model,
@@ -63,47 +84,91 @@ def summarize(
             concurrency=concurrency,
             max_tokens=max_tokens,
             input_format=input_format,
+            # None leaves LONGSUM_TRACE_CONTENT in charge when the flag is not given.
+            trace_content=True if trace_content else None,
         )
     )
-    started: dict[str, int] = {"chunks": 0}
+    if dry_run:
+        from longsum.cli.plan import print_plan
 
-    def on_event(node: str, event: dict[str, Any]) -> None:
-        if node == "split_transcript":
-            started["total"] = len(event["update"].get("chunks", []))
-        if node.endswith("summarize_chunk"):
-            started["chunks"] += 1
-            err.print(
-                f"map: {started['chunks']}/{started.get('total', '?')} chunks"
-                + (" (cached)" if event["cached"] else ""),
-                highlight=False,
-            )
-        else:
-            err.print(f"{node}", highlight=False)
-
-    services = guarded(lambda: build_services(settings))
-    result = guarded(
-        lambda: asyncio.run(
-            run_summary(file, services=services, thread_id=thread_id, on_event=on_event)
-        )
-    )
-    if out_format == "extended":
-        payload: Any = {
-            "summary": result.summary.model_dump(mode="json", by_alias=True),
-            **result.extended,
-            "wall_s": round(result.wall_s, 2),
-        }
-    else:
-        payload = result.summary.model_dump(mode="json", by_alias=True)
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+        guarded(lambda: print_plan(file, settings, extractive=_offline(settings)))
+        return
+    result = _run(file, settings, thread_id)
+    text = _render(result, out_format)
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        guarded(lambda: _write(output, text))
+    err.print(_done_line(result, output), highlight=False)
+
+
+def _offline(settings: Settings) -> bool:
+    """Whether a run on ``settings`` uses the offline extractive engine (no model at all)."""
+    from longsum.graphs.services import OFFLINE
+
+    if settings.model is not None and settings.model != OFFLINE:
+        return False
+    if settings.map_model is not None and settings.map_model != OFFLINE:
+        raise ConfigError("--map-model needs --model too (the offline engine has no map model)")
+    return True
+
+
+def _run(file: str, settings: Settings, thread_id: str | None) -> RunResult:
+    import asyncio
+
+    from longsum.api import run_summary
+    from longsum.cli.progress import RunProgress
+    from longsum.graphs.services import build_services
+
+    services = guarded(lambda: build_services(settings))
+    extractive = services.engine == "extractive"
+    progress = RunProgress(err)
+
+    def on_event(node: str, event: dict[str, Any]) -> None:
+        # Said once the transcript has been read, so a bad input stays a one-line error.
+        if extractive and progress.node is None:
+            err.print(f"longsum: {EXTRACTIVE_NOTICE}", highlight=False)
+        progress.update(node, event)
+
+    # A Path, so that a mistyped file name is an error rather than a transcript to summarize.
+    source: str | Path = file if file == "-" else Path(file)
+    with progress:
+        return guarded(
+            lambda: asyncio.run(
+                run_summary(source, services=services, thread_id=thread_id, on_event=on_event)
+            )
+        )
+
+
+def _render(result: RunResult, out_format: str) -> str:
+    if out_format == "markdown":
+        from longsum.tools.markdown import render_markdown
+
+        return render_markdown(result.summary, result.extended)
+    payload: Any = result.summary.model_dump(mode="json", by_alias=True)
+    if out_format == "extended":
+        payload = {"summary": payload, **result.extended, "wall_s": round(result.wall_s, 2)}
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _done_line(result: RunResult, output: Path | None) -> str:
     usage = result.extended["usage"]
-    err.print(
+    repairs = result.extended["validation"]["repair_rounds"]
+    where = f", written to {output}" if output is not None else ""
+    if result.extended.get("engine") == "extractive":
+        return (
+            f"done in {result.wall_s:.1f} s with the offline extractive engine (no LLM calls; "
+            f"pass --model for an LLM), {repairs} repair round(s){where}"
+        )
+    return (
         f"done in {result.wall_s:.1f} s: {usage['llm_calls']} LLM calls, "
         f"{usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion tokens "
-        f"({usage['prompt_to_transcript']} x transcript), "
-        f"{result.extended['validation']['repair_rounds']} repair round(s)",
-        highlight=False,
+        f"({usage['prompt_to_transcript']} x transcript), {repairs} repair round(s){where}"
     )

@@ -1,0 +1,92 @@
+"""``longsum summarize --dry-run``: the chunks and the LLM calls a run would make.
+
+The transcript is read and chunked exactly as ``split_transcript`` does it; the calls are
+estimated by :mod:`longsum.graphs.estimate`. No model and no embedder is loaded.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from longsum.cli.app import out, read_transcript_file
+from longsum.cli.chunk import print_chunk_table
+from longsum.errors import InputError
+from longsum.graphs.estimate import FILL, estimate_calls, max_repair_calls, per_node
+from longsum.graphs.services import MIN_SECTIONS, chunk_bounds
+from longsum.settings import Settings
+from longsum.tools.chunking import Chunk, chunk_transcript
+from longsum.tools.tokens import Tokenizer, get_tokenizer
+from longsum.tools.transcript import Transcript
+
+__all__ = ["chunk_as_the_graph", "print_plan"]
+
+
+def chunk_as_the_graph(
+    path: str, settings: Settings, tokenizer: Tokenizer
+) -> tuple[Transcript, list[Chunk], int, int, int]:
+    """Read and chunk ``path`` as ``split_transcript`` does: the transcript, its chunks, its
+    tokens, and the chunk bound and overlap used for a transcript of that length."""
+    transcript = read_transcript_file(path, settings)
+    total = sum(tokenizer.count_many([u.render() for u in transcript.utterances]))
+    bound, overlap = chunk_bounds(total, settings)
+    chunks = chunk_transcript(
+        transcript, max_tokens=bound, overlap_tokens=overlap, tokenizer=tokenizer
+    )
+    return transcript, chunks, total, bound, overlap
+
+
+def print_plan(path: str, settings: Settings, *, extractive: bool) -> None:
+    """Print the chunk table of ``path`` and the planned LLM calls per node with their
+    estimated tokens (none with the offline ``extractive`` engine) on stdout.
+
+    Raises :class:`~longsum.errors.InputError`, after the table, when the transcript is too
+    short for the graph, as the run itself would.
+    """
+    tokenizer = get_tokenizer(settings.encoding, settings.tokenizer_timeout)
+    transcript, chunks, total, bound, overlap = chunk_as_the_graph(path, settings, tokenizer)
+    # The table's title names the bounds; show the ones the graph uses for this length.
+    shown = settings.model_copy(update={"max_tokens": bound, "overlap_tokens": overlap})
+    print_chunk_table(transcript, chunks, shown, tokenizer.name)
+    if len(chunks) < MIN_SECTIONS:
+        raise InputError(
+            f"{transcript.source} is too short to summarize in {MIN_SECTIONS} sections "
+            f"({total} tokens in {len(chunks)} pieces); give a longer transcript"
+        )
+    if extractive:
+        out.print(
+            "0 LLM calls: no model configured, so the offline extractive engine would write "
+            "the summary (pass --model for an LLM).",
+            highlight=False,
+        )
+        return
+
+    planned = estimate_calls(chunks, settings, tokenizer)
+    map_model = settings.map_model or settings.model
+    table = Table(
+        title=f"planned LLM calls (map: {map_model}, reduce: {settings.model}); "
+        f"transcript {total} tokens",
+        title_justify="left",
+    )
+    table.add_column("node", no_wrap=True)
+    for name in ("calls", "prompt tokens", "completion tokens"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("prompt tokens are", no_wrap=True)
+    for node, (calls, prompt, completion) in per_node(planned).items():
+        exact = all(c.exact_prompt for c in planned if c.node == node)
+        table.add_row(
+            node, str(calls), str(prompt), str(completion), "counted" if exact else "estimated"
+        )
+    table.add_row(
+        "repair_summary", f"0 (at most {max_repair_calls(settings)})", "0", "0", "expected none"
+    )
+    prompt = sum(c.prompt_tokens for c in planned)
+    completion = sum(c.completion_tokens for c in planned)
+    table.add_section()
+    table.add_row("total", str(len(planned)), str(prompt), str(completion), "")
+    out.print(table)
+    out.print(
+        f"Map prompts are counted on the prompts the run will send; after the map, answers "
+        f"are assumed to fill {FILL:.0%} of their output caps. Prompt tokens "
+        f"{prompt / total:.2f} x the transcript. Cached chunk notes would make fewer map calls.",
+        highlight=False,
+    )

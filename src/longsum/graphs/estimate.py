@@ -1,0 +1,232 @@
+"""What a run would cost before it runs: the LLM calls the graph will make, with their tokens.
+
+Map prompts are counted exactly: each chunk's prompt is rendered from the same template with
+the same values as ``summarize_chunk`` and counted with the run's tokenizer. Everything after
+the map reads what models will have written, so it is estimated on stated assumptions:
+an answer fills :data:`FILL` of its output cap (``notes_max_tokens`` and so on), notes are
+no longer than what they take notes on (a chunk, or the notes a collapse condenses), and
+notes read back in a prompt are as long as the answer that wrote them. The README's measurement,
+26 chunks of a 3 h 42 min podcast giving ~6k tokens of notes (~230 of a 400-token cap),
+is where the 0.6 comes from. Repairs are expected to be none; at most
+:func:`max_repair_calls` happen. Nothing here loads or calls a model or an embedder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage
+from langchain_core.prompts import ChatPromptTemplate
+from pydantic import BaseModel
+
+from longsum.agent.prompts import (
+    CHUNK_NOTES,
+    COLLAPSE_NOTES,
+    WRITE_INTRODUCTION,
+    WRITE_SECTION,
+    WRITE_TOPICS,
+    render,
+)
+from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, TopicsDraft
+from longsum.graphs.nodes.collapse_notes import group_notes
+from longsum.graphs.notes import span_text
+from longsum.graphs.services import MIN_SECTIONS
+from longsum.graphs.state import ChunkNotes
+from longsum.settings import Settings
+from longsum.tools.chunking import Chunk
+from longsum.tools.tokens import Tokenizer
+
+__all__ = ["FILL", "PlannedCall", "estimate_calls", "max_repair_calls", "per_node"]
+
+FILL = 0.6
+"""Assumed share of its output cap that an answer uses (see the module docstring)."""
+
+REPAIR_PIECES = MIN_SECTIONS + 2
+"""Pieces one repair round may rewrite: each section, the introduction, the topics."""
+
+# A working title is a few words the planner picks from the notes; this stands in for one.
+_WORKING_TITLE = "a working title of a few words"
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One LLM call the graph is expected to make."""
+
+    node: str
+    """The graph node that makes it."""
+    what: str
+    """What it is for: a chunk id, a collapse group, a section, the introduction, ..."""
+    prompt_tokens: int
+    """Tokens of all its messages (exact for the map, estimated after it)."""
+    completion_tokens: int
+    """Estimated tokens of its answer: the output cap times :data:`FILL`."""
+    exact_prompt: bool
+    """Whether ``prompt_tokens`` was counted on the very prompt the run will send."""
+
+
+def _count(messages: Sequence[BaseMessage], tokenizer: Tokenizer) -> int:
+    return sum(tokenizer.count(str(m.content)) for m in messages)
+
+
+def _overhead(
+    template: ChatPromptTemplate, schema: type[BaseModel], tokenizer: Tokenizer, **values: str
+) -> int:
+    """Tokens of a prompt whose model-written slots are left empty."""
+    return _count(render(template, schema, **values), tokenizer)
+
+
+def _collapse_rounds(
+    sizes: list[int], settings: Settings, note_size: int
+) -> tuple[list[list[list[int]]], list[int]]:
+    """The groups of note sizes each collapse round will condense, and the sizes of the notes
+    left after the last round. Mirrors ``collapse_notes`` and its router: the node collapses
+    once whenever it finds the notes over budget; the router repeats it only below
+    ``max_collapse_depth``."""
+    rounds: list[list[list[int]]] = []
+    depth = 0
+    while (
+        sum(sizes) > settings.reduce_budget
+        and len(sizes) > MIN_SECTIONS
+        and (depth == 0 or depth < settings.max_collapse_depth)
+    ):
+        # group_notes only counts its notes; placeholders keep the grouping identical.
+        stand_ins = [
+            ChunkNotes(
+                chunk_ids=[str(i)],
+                first=i,
+                last=i,
+                start=None,
+                end=None,
+                topic="",
+                key_points=[],
+                terms=[],
+                names=[],
+            )
+            for i in range(len(sizes))
+        ]
+        groups = group_notes(stand_ins, sizes, settings.reduce_budget // 2)
+        grouped = [[sizes[n.first] for n in group] for group in groups]
+        rounds.append(grouped)
+        sizes = [min(note_size, sum(g)) if len(g) > 1 else g[0] for g in grouped]
+        depth += 1
+    return rounds, sizes
+
+
+def estimate_calls(
+    chunks: Sequence[Chunk], settings: Settings, tokenizer: Tokenizer
+) -> list[PlannedCall]:
+    """The LLM calls a run on ``chunks`` (as ``split_transcript`` cuts them) is expected to
+    make, in graph order: one map call per chunk, the collapse rounds the notes' size calls
+    for, five sections, the introduction and the topics. Repairs are not listed (none are
+    expected; see :func:`max_repair_calls`)."""
+    if not chunks:
+        return []
+    note_size = round(settings.notes_max_tokens * FILL)
+    section_size = round(settings.section_max_tokens * FILL)
+    overview_size = round(settings.overview_max_tokens * FILL)
+    whole = span_text(chunks[0].start, chunks[-1].end)
+
+    planned = [
+        PlannedCall(
+            node="summarize_chunk",
+            what=chunk.id,
+            prompt_tokens=_count(
+                render(
+                    CHUNK_NOTES,
+                    ChunkNotesDraft,
+                    number=chunk.index + 1,
+                    total=len(chunks),
+                    span=span_text(chunk.start, chunk.end),
+                    text=chunk.text,
+                ),
+                tokenizer,
+            ),
+            completion_tokens=min(note_size, chunk.token_count),
+            exact_prompt=True,
+        )
+        for chunk in chunks
+    ]
+
+    rounds, sizes = _collapse_rounds([c.completion_tokens for c in planned], settings, note_size)
+    for depth, groups in enumerate(rounds, start=1):
+        for number, group in enumerate(groups, start=1):
+            if len(group) == 1:
+                continue  # a group of one is kept as it is, without a call
+            base = _overhead(
+                COLLAPSE_NOTES,
+                ChunkNotesDraft,
+                tokenizer,
+                count=str(len(group)),
+                span=whole,
+                notes="",
+            )
+            planned.append(
+                PlannedCall(
+                    node="collapse_notes",
+                    what=f"round {depth}, group {number} of {len(groups)}",
+                    prompt_tokens=base + sum(group),
+                    completion_tokens=min(note_size, sum(group)),
+                    exact_prompt=False,
+                )
+            )
+
+    # write_section truncates each section's notes and related notes to their budgets.
+    own = min(sum(sizes) // MIN_SECTIONS, settings.reduce_budget // MIN_SECTIONS)
+    # Related notes are chunks' own notes; the typical one stands in for each.
+    typical = sorted(c.completion_tokens for c in planned[: len(chunks)])[len(chunks) // 2]
+    related = min(settings.related_k * typical, settings.related_budget)
+    for index in range(MIN_SECTIONS):
+        base = _overhead(
+            WRITE_SECTION,
+            SectionDraft,
+            tokenizer,
+            number=str(index + 1),
+            span=whole,
+            working_title=_WORKING_TITLE,
+            notes="",
+            related="" if related else "(none)",
+        )
+        planned.append(
+            PlannedCall(
+                node="write_section",
+                what=f"section {index + 1}",
+                prompt_tokens=base + own + related,
+                completion_tokens=section_size,
+                exact_prompt=False,
+            )
+        )
+
+    # Both overview prompts read the five written sections.
+    sections = MIN_SECTIONS * section_size
+    intro = _overhead(WRITE_INTRODUCTION, IntroDraft, tokenizer, span=whole, sections="")
+    topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, sections="")
+    for what, base in (("introduction", intro), ("topics", topics)):
+        planned.append(
+            PlannedCall(
+                node="write_overview",
+                what=what,
+                prompt_tokens=base + sections,
+                completion_tokens=overview_size,
+                exact_prompt=False,
+            )
+        )
+    return planned
+
+
+def max_repair_calls(settings: Settings) -> int:
+    """The most repair calls a run can make: every piece in every allowed round."""
+    return settings.max_repair_rounds * REPAIR_PIECES
+
+
+def per_node(planned: Sequence[PlannedCall]) -> dict[str, tuple[int, int, int]]:
+    """Calls, prompt tokens and completion tokens per node, in graph order."""
+    totals: dict[str, tuple[int, int, int]] = {}
+    for call in planned:
+        calls, prompt, completion = totals.get(call.node, (0, 0, 0))
+        totals[call.node] = (
+            calls + 1,
+            prompt + call.prompt_tokens,
+            completion + call.completion_tokens,
+        )
+    return totals
