@@ -3,6 +3,8 @@
 The public API is what ``__all__`` lists; everything else may change between releases.
 """
 
+from typing import TYPE_CHECKING
+
 from longsum.contract import GENERAL_TOPICS, GeneralTopic, Section, Summary, summary_json_schema
 from longsum.errors import (
     ConfigError,
@@ -18,6 +20,10 @@ from longsum.tools.repair import RepairResult, repair_summary
 from longsum.tools.tokens import Tokenizer, get_tokenizer
 from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
 from longsum.tools.validation import Violation, validate_summary
+
+if TYPE_CHECKING:  # the lazy names below, typed for type checkers (loaded by __getattr__)
+    from longsum.api import RunResult, asummarize, build_graph, run_summary, summarize
+    from longsum.tools.summarize_tool import as_tool
 
 __all__ = [
     "GENERAL_TOPICS",
@@ -38,6 +44,7 @@ __all__ = [
     "TranscriptFormat",
     "Utterance",
     "Violation",
+    "as_tool",
     "asummarize",
     "build_graph",
     "chunk_transcript",
@@ -64,4 +71,8 @@ def __getattr__(name: str) -> object:
         from longsum import api
 
         return getattr(api, name)
+    if name == "as_tool":
+        from longsum.tools.summarize_tool import as_tool
+
+        return as_tool
     raise AttributeError(f"module 'longsum' has no attribute {name!r}")
