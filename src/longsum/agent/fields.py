@@ -7,6 +7,7 @@ Used to list the fields in the order that best fits a transcript before a model 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,11 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
     "complexity theory, logic, mathematics, physics theory",
     "Quantum Computing": "quantum computing, qubits, quantum mechanics, quantum algorithms",
 }
+
+
+def field_vectors(embedder: Any) -> np.ndarray:
+    """Embeddings of the twelve fields' descriptions, in :data:`GENERAL_TOPICS` order."""
+    return np.asarray(embedder.embed([FIELD_DESCRIPTIONS[name] for name in GENERAL_TOPICS]))
 
 
 def rank_fields(vector: np.ndarray, field_vectors: np.ndarray) -> list[str]:

@@ -44,7 +44,7 @@ __all__ = ["build_summarize_graph", "make_route_chunks"]
 
 def make_route_chunks(services: Services) -> Any:
     """The map fan-out after ``index_chunks``: one ``summarize_chunk`` task per chunk."""
-    model = services.map_llm.model_id
+    model = services.model_id("map")
 
     def route_chunks(state: SummarizeState) -> list[Send]:
         """Send every chunk to ``summarize_chunk``."""

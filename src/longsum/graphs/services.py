@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
+from longsum.errors import ConfigError
 from longsum.settings import Settings
 from longsum.tools.tokens import Tokenizer, get_tokenizer
 
@@ -22,47 +23,80 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
+    from longsum.agent.extractive.engine import ExtractiveEngine
     from longsum.agent.structured import CallRecord, StructuredLLM
     from longsum.memory.embeddings import Embedder
     from longsum.memory.vectorstore import ChunkIndex
 
-__all__ = ["Services", "build_services", "chunk_bounds", "record"]
+__all__ = ["OFFLINE", "Services", "build_services", "chunk_bounds", "record"]
 
 MIN_SECTIONS = 5
+OFFLINE = "extractive"
+"""The model name that asks for the offline extractive engine explicitly."""
 T = TypeVar("T", bound=BaseModel)
 
 
 @dataclass
 class Services:
-    """What the nodes call out to: models, embedder, index, tokenizer, settings."""
+    """What the nodes call out to: models (or the offline engine), embedder, index,
+    tokenizer, settings."""
 
     settings: Settings
     """The run's settings."""
     tokenizer: Tokenizer
     """Counts tokens for chunking and budgets."""
     embedder: Embedder
-    """Embeds chunks (and section themes) for planning and retrieval."""
-    map_llm: StructuredLLM
-    """Writes chunk notes."""
-    reduce_llm: StructuredLLM
-    """Collapses notes, writes sections and the overview, repairs."""
+    """Embeds sentence-sized spans (memoised: each span is embedded once per process)."""
+    map_llm: StructuredLLM | None
+    """Writes chunk notes; None with the offline engine."""
+    reduce_llm: StructuredLLM | None
+    """Collapses notes, writes sections and the overview, repairs; None offline."""
+    extractive: ExtractiveEngine | None = None
+    """The offline extractive engine, which stands in for both models when set."""
     _indexes: dict[str, ChunkIndex] = field(default_factory=dict, repr=False)
     _gates: dict[int, asyncio.Semaphore] = field(default_factory=dict, repr=False)
     _field_vectors: Any = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        from longsum.memory.span_embeddings import CachedEmbedder
+
+        if not isinstance(self.embedder, CachedEmbedder):
+            self.embedder = CachedEmbedder(self.embedder)
+        if self.extractive is None and (self.map_llm is None or self.reduce_llm is None):
+            raise ValueError("Services needs both LLMs, or the extractive engine")
+
+    @property
+    def engine(self) -> str:
+        """``"extractive"`` (offline, no model) or ``"llm"``."""
+        return "extractive" if self.extractive is not None else "llm"
+
+    def model_id(self, step: str) -> str:
+        """What writes the ``"map"`` or ``"reduce"`` step: a model id, or the offline
+        engine and the embedder it reads with."""
+        if self.extractive is not None:
+            return f"{self.extractive.model_id}:{self.embedder.name}"
+        llm = self.map_llm if step == "map" else self.reduce_llm
+        assert llm is not None
+        return llm.model_id
+
+    @property
+    def chunk_embedder(self) -> Embedder:
+        """Embeds a chunk as the mean of its spans' vectors (see :mod:`span_embeddings`)."""
+        from longsum.memory.span_embeddings import SpanMeanEmbedder
+
+        return SpanMeanEmbedder(self.embedder)
+
     def field_vectors(self) -> Any:
         """Embeddings of the twelve general topics' descriptions (computed once)."""
         if self._field_vectors is None:
-            from longsum.agent.fields import FIELD_DESCRIPTIONS
-            from longsum.contract import GENERAL_TOPICS
+            from longsum.agent.fields import field_vectors
 
-            texts = [FIELD_DESCRIPTIONS[name] for name in GENERAL_TOPICS]
-            self._field_vectors = self.embedder.embed(texts)
+            self._field_vectors = field_vectors(self.embedder)
         return self._field_vectors
 
     async def ask(
         self,
-        llm: StructuredLLM,
+        llm: StructuredLLM | None,
         messages: Sequence[BaseMessage],
         schema: type[T],
         *,
@@ -78,6 +112,8 @@ class Services:
         in-process llama.cpp model runs one call at a time whatever the bound, so it gets a
         bound of 1 (and its calls' latencies are not inflated by waiting on each other).
         """
+        if llm is None:
+            raise ConfigError(f"{node} asked a model, but this run has none (offline engine)")
         gate = self._gates.get(id(llm))
         if gate is None:
             width = 1 if llm.provider == "llamacpp" else self.settings.concurrency
@@ -93,7 +129,7 @@ class Services:
             from longsum.memory.vectorstore import ChunkIndex
 
             self._indexes[collection] = ChunkIndex.open(
-                embedder=self.embedder,
+                embedder=self.chunk_embedder,
                 location=self.settings.vector_store_location(),
                 collection=collection,
             )
@@ -109,26 +145,33 @@ def build_services(
     tokenizer: Tokenizer | None = None,
 ) -> Services:
     """Services from settings: ``model`` (or ``settings.model``) for every LLM step,
-    ``map_model`` (or ``settings.map_model``) for the map step if different."""
+    ``map_model`` (or ``settings.map_model``) for the map step if different. With no model
+    at all (or ``model="extractive"``) every step runs on the offline extractive engine."""
     from longsum.agent.models import load_llm
-    from longsum.errors import ConfigError
     from longsum.memory.embeddings import load_embedder
+    from longsum.memory.span_embeddings import CachedEmbedder
 
     reduce_spec = model if model is not None else settings.model
-    if reduce_spec is None:
-        raise ConfigError(
-            "no chat model configured: pass --model provider:model (e.g. "
-            "llamacpp:/path/model.gguf, openai:gpt-4o-mini) or set LONGSUM_MODEL"
-        )
     map_spec = map_model if map_model is not None else settings.map_model
+    spans = CachedEmbedder(embedder or load_embedder(settings.embedder))
+    tokens = tokenizer or get_tokenizer(settings.encoding, settings.tokenizer_timeout)
+    if reduce_spec is None or reduce_spec == OFFLINE:
+        if map_spec is not None and map_spec != OFFLINE:
+            raise ConfigError("--map-model needs --model too (the offline engine has no map model)")
+        from longsum.agent.extractive.engine import ExtractiveEngine
+
+        return Services(
+            settings=settings,
+            tokenizer=tokens,
+            embedder=spans,
+            map_llm=None,
+            reduce_llm=None,
+            extractive=ExtractiveEngine(spans),
+        )
     reduce_llm = load_llm(reduce_spec, settings)
     map_llm = load_llm(map_spec, settings) if map_spec is not None else reduce_llm
     return Services(
-        settings=settings,
-        tokenizer=tokenizer or get_tokenizer(settings.encoding, settings.tokenizer_timeout),
-        embedder=embedder or load_embedder(settings.embedder),
-        map_llm=map_llm,
-        reduce_llm=reduce_llm,
+        settings=settings, tokenizer=tokens, embedder=spans, map_llm=map_llm, reduce_llm=reduce_llm
     )
 
 

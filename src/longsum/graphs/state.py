@@ -4,9 +4,10 @@ payloads its fan-outs send to one chunk or one section."""
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from longsum.tools.chunking import Chunk
 
@@ -203,5 +204,11 @@ class SectionTask(TypedDict):
     """Notes of the section's own chunks."""
     related: list[ChunkNotes]
     """Notes of the retrieved chunks, best first."""
+    theme: list[float]
+    """The section's own chunks' mean embedding (what the offline engine ranks by)."""
+    related_theme: list[float] | None
+    """The retrieved chunks' mean embedding; None when nothing was retrieved."""
+    background: list[float]
+    """The whole transcript's mean embedding (what every section shares)."""
     run_id: str
     """The run's id, for the call record."""

@@ -50,20 +50,24 @@ def make_collapse_notes(
         if len(group) == 1:
             return group[0], None
         first, last = group[0], group[-1]
-        messages = render(
-            COLLAPSE_NOTES,
-            ChunkNotesDraft,
-            count=len(group),
-            span=span_text(first.start, last.end),
-            notes=notes_text(group),
-        )
-        draft, rec = await services.ask(
-            services.reduce_llm,
-            messages,
-            ChunkNotesDraft,
-            node="collapse_notes",
-            max_tokens=settings.notes_max_tokens,
-        )
+        rec = None
+        if services.extractive is not None:
+            draft = services.extractive.collapse(group)
+        else:
+            messages = render(
+                COLLAPSE_NOTES,
+                ChunkNotesDraft,
+                count=len(group),
+                span=span_text(first.start, last.end),
+                notes=notes_text(group),
+            )
+            draft, rec = await services.ask(
+                services.reduce_llm,
+                messages,
+                ChunkNotesDraft,
+                node="collapse_notes",
+                max_tokens=settings.notes_max_tokens,
+            )
         merged = ChunkNotes(
             chunk_ids=[cid for n in group for cid in n.chunk_ids],
             first=first.first,
@@ -77,7 +81,7 @@ def make_collapse_notes(
             level=max(n.level for n in group) + 1,
             degraded=any(n.degraded for n in group),
         )
-        return merged, record(rec, run_id)
+        return merged, record(rec, run_id) if rec is not None else None
 
     async def collapse_notes(state: SummarizeState) -> dict[str, Any]:
         """Sort the map's notes into time order; if they exceed ``reduce_budget`` tokens,

@@ -52,8 +52,8 @@ def make_finish_summary(services: Services) -> Callable[[SummarizeState], dict[s
         sections = [state["sections"][i] for i in sorted(state["sections"])]
         related = {p.index: [h.model_dump() for h in p.related] for p in state["plan"]}
         extended = {
-            "engine": "llm",
-            "models": {"map": services.map_llm.model_id, "reduce": services.reduce_llm.model_id},
+            "engine": services.engine,
+            "models": {"map": services.model_id("map"), "reduce": services.model_id("reduce")},
             "transcript": info.model_dump(),
             "chunks": [
                 {

@@ -20,7 +20,7 @@ def make_index_chunks(services: Services) -> Callable[[SummarizeState], dict[str
         info, chunks = state["transcript"], state["chunks"]
         name = collection_name(
             info.content_hash,
-            embedder=services.embedder.name,
+            embedder=services.chunk_embedder.name,
             max_tokens=info.max_tokens,
             overlap_tokens=info.overlap_tokens,
         )

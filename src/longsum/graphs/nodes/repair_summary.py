@@ -16,8 +16,13 @@ from typing import Any
 
 from longsum.agent.prompts import REPAIR_PIECE, REPAIR_SECTION, render
 from longsum.agent.schemas import IntroDraft, SectionDraft, TopicsDraft
-from longsum.graphs.nodes.write_overview import ranked_fields, sections_text, topics_dict
-from longsum.graphs.nodes.write_section import section_task, written_section
+from longsum.graphs.nodes.write_overview import (
+    overview_offline,
+    ranked_fields,
+    sections_text,
+    topics_dict,
+)
+from longsum.graphs.nodes.write_section import draft_offline, section_task, written_section
 from longsum.graphs.notes import notes_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SummarizeState
@@ -57,26 +62,31 @@ def make_repair_summary(
             for change in event["changes"]
             if change.startswith(prefix) and "duplicate" in change
         ]
-        own = set(plan.chunk_ids)
-        text = "\n".join(c.own_text for c in state["chunks"] if c.id in own)
-        budget = settings.reduce_budget // 5
-        messages = render(
-            REPAIR_SECTION,
-            SectionDraft,
-            number=index + 1,
-            violations="\n".join([*lines, *dropped]),
-            candidate=json.dumps(current, ensure_ascii=False, indent=1),
-            notes=services.tokenizer.truncate(notes_text(task["notes"]), budget),
-            text=services.tokenizer.truncate(text, budget),
-        )
-        draft, rec = await services.ask(
-            llm,
-            messages,
-            SectionDraft,
-            node="repair_summary",
-            temperature=settings.repair_temperature,
-            max_tokens=settings.section_max_tokens,
-        )
+        records = []
+        if services.extractive is not None:  # other sentences than the ones at fault
+            draft = draft_offline(services, task, avoid=current["content"])
+        else:
+            own = set(plan.chunk_ids)
+            text = "\n".join(c.own_text for c in state["chunks"] if c.id in own)
+            budget = settings.reduce_budget // 5
+            messages = render(
+                REPAIR_SECTION,
+                SectionDraft,
+                number=index + 1,
+                violations="\n".join([*lines, *dropped]),
+                candidate=json.dumps(current, ensure_ascii=False, indent=1),
+                notes=services.tokenizer.truncate(notes_text(task["notes"]), budget),
+                text=services.tokenizer.truncate(text, budget),
+            )
+            draft, rec = await services.ask(
+                llm,
+                messages,
+                SectionDraft,
+                node="repair_summary",
+                temperature=settings.repair_temperature,
+                max_tokens=settings.section_max_tokens,
+            )
+            records.append(record(rec, state["run_id"]))
         # Fix only what is wrong: fields no violation names keep their current text, so a
         # repair cannot break what was already right (a small model may echo the prompt).
         fixed = written_section(task, draft)
@@ -89,12 +99,14 @@ def make_repair_summary(
         )
         old = state["sections"][index]
         kept = {f: getattr(old, f) for f in fields if f not in named}
-        return {"sections": {index: fixed.model_copy(update=kept)}}, [record(rec, state["run_id"])]
+        return {"sections": {index: fixed.model_copy(update=kept)}}, records
 
     async def repair_overview(
         state: SummarizeState, lines: list[str]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         candidate = state["candidate"]
+        if services.extractive is not None:
+            return {"overview": overview_offline(services, state, candidate["topics"])}, []
         overview = dict(state["overview"])
         sections = sections_text([state["sections"][i] for i in sorted(state["sections"])])
         records = []

@@ -13,13 +13,23 @@ from longsum.agent.schemas import ChunkNotesDraft
 from longsum.graphs.notes import extract_notes, span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import ChunkNotes, ChunkTask
+from longsum.tools.chunking import Chunk
 
-__all__ = ["grounded", "make_summarize_chunk", "notes_cache_key", "summarize_chunk_fallback"]
+__all__ = [
+    "chunk_notes",
+    "grounded",
+    "make_summarize_chunk",
+    "notes_cache_key",
+    "summarize_chunk_fallback",
+]
 
 
 def notes_cache_key(task: ChunkTask) -> str:
     """Chunk notes are cached by (chunk text, prompt version, model), nothing else: a second
-    run on the same transcript and model makes no map calls."""
+    run on the same transcript and model makes no map calls. A task without a chunk (the
+    placeholder ``get_graph()`` passes when it draws the graph) gets a key of its own."""
+    if not isinstance(task, dict) or "chunk" not in task:
+        return "no-chunk"
     material = "\x1f".join((task["chunk"].text, task["prompt_version"], task["model"]))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -31,12 +41,30 @@ def grounded(items: list[str], text: str) -> list[str]:
     return [item for item in items if item.strip() and item.strip().casefold() in haystack]
 
 
+def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft) -> ChunkNotes:
+    """The notes as kept: the draft's, with terms and names that the chunk really holds."""
+    return ChunkNotes(
+        chunk_ids=[chunk.id],
+        first=chunk.index,
+        last=chunk.index,
+        start=chunk.start,
+        end=chunk.end,
+        topic=draft.topic,
+        key_points=draft.key_points,
+        terms=grounded(draft.terms, chunk.text),
+        names=grounded(draft.names, chunk.text),
+    )
+
+
 def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[dict[str, Any]]]:
     """The node, bound to ``services``."""
 
     async def summarize_chunk(task: ChunkTask) -> dict[str, Any]:
-        """Ask the map model for one chunk's notes."""
+        """Ask the map model (or the offline engine) for one chunk's notes."""
         chunk = task["chunk"]
+        if services.extractive is not None:
+            offline = services.extractive.chunk_notes(chunk.own_text, chunk.speakers)
+            return {"chunk_notes": [chunk_notes(chunk, offline)]}
         messages = render(
             CHUNK_NOTES,
             ChunkNotesDraft,
@@ -52,18 +80,7 @@ def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[
             node="summarize_chunk",
             max_tokens=services.settings.notes_max_tokens,
         )
-        notes = ChunkNotes(
-            chunk_ids=[chunk.id],
-            first=chunk.index,
-            last=chunk.index,
-            start=chunk.start,
-            end=chunk.end,
-            topic=draft.topic,
-            key_points=draft.key_points,
-            terms=grounded(draft.terms, chunk.text),
-            names=grounded(draft.names, chunk.text),
-        )
-        return {"chunk_notes": [notes], "calls": [record(rec, task["run_id"])]}
+        return {"chunk_notes": [chunk_notes(chunk, draft)], "calls": [record(rec, task["run_id"])]}
 
     return summarize_chunk
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from longsum.agent.fields import rank_fields
 from longsum.agent.prompts import WRITE_INTRODUCTION, WRITE_TOPICS, render
 from longsum.agent.schemas import IntroDraft, TopicsDraft
@@ -17,7 +19,13 @@ from longsum.graphs.notes import span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SummarizeState, WrittenSection
 
-__all__ = ["make_write_overview", "ranked_fields", "sections_text", "topics_dict"]
+__all__ = [
+    "make_write_overview",
+    "overview_offline",
+    "ranked_fields",
+    "sections_text",
+    "topics_dict",
+]
 
 
 def sections_text(sections: Sequence[WrittenSection]) -> str:
@@ -45,6 +53,24 @@ def ranked_fields(services: Services, text: str) -> list[str]:
     return rank_fields(services.embedder.embed([text])[0], services.field_vectors())
 
 
+def overview_offline(
+    services: Services, state: SummarizeState, avoid_topics: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The offline engine's overview: topics and fields of the whole transcript, and an
+    introduction composed from them and the sections' titles."""
+    engine = services.extractive
+    assert engine is not None
+    info = state["transcript"]
+    text = "\n".join(c.own_text for c in state["chunks"])
+    vectors = np.asarray(state["embeddings"], dtype=np.float64)
+    topics = engine.topics(text, vectors.mean(axis=0), avoid=avoid_topics)
+    titles = [state["sections"][i].title for i in sorted(state["sections"])]
+    intro = engine.introduction(
+        titles, topics.topics, info.speakers, info.duration, len(text.split())
+    )
+    return {"introduction": intro.introduction, **topics_dict(topics)}
+
+
 def make_write_overview(
     services: Services,
 ) -> Callable[[SummarizeState], Awaitable[dict[str, Any]]]:
@@ -52,9 +78,12 @@ def make_write_overview(
     settings = services.settings
 
     async def write_overview(state: SummarizeState) -> dict[str, Any]:
-        """Ask the reduce model for the introduction, then for the topics."""
+        """Ask the reduce model (or the offline engine) for the introduction, then for the
+        topics."""
         sections = [state["sections"][i] for i in sorted(state["sections"])]
         info = state["transcript"]
+        if services.extractive is not None:
+            return {"overview": overview_offline(services, state)}
         text = sections_text(sections)
         intro, intro_rec = await services.ask(
             services.reduce_llm,

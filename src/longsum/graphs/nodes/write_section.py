@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import numpy as np
 from langgraph.types import Send
 
 from longsum.agent.prompts import WRITE_SECTION, render
@@ -17,6 +18,7 @@ from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, Writt
 
 __all__ = [
     "clean_title",
+    "draft_offline",
     "make_route_sections",
     "make_write_section",
     "section_task",
@@ -46,16 +48,46 @@ def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
     )
 
 
+def draft_offline(services: Services, task: SectionTask, avoid: Sequence[str] = ()) -> SectionDraft:
+    """The offline engine's section: bullets from the notes' points, title and topics from
+    the keyphrases of the notes (their points and terms) most particular to the section."""
+    assert services.extractive is not None
+    notes = task["notes"]
+    text = "\n".join(
+        [*(p for n in notes for p in n.key_points), *(t for n in notes for t in n.terms)]
+    )
+    related = task["related_theme"]
+    return services.extractive.section(
+        [p for n in notes for p in n.key_points],
+        text,
+        np.asarray(task["theme"]),
+        related=np.asarray([related]) if related is not None else None,
+        transcript=np.asarray(task["background"]),
+        avoid=avoid,
+    )
+
+
 def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
     """What a section is written (or repaired) from: its own notes, its related notes."""
     own = set(plan.chunk_ids)
     by_chunk = {n.chunk_ids[0]: n for n in state.get("chunk_notes", [])}
+    vectors = np.asarray(state["embeddings"], dtype=np.float64)
+    position = {c.id: c.index for c in state["chunks"]}
+    related = [position[h.chunk_id] for h in plan.related if h.chunk_id in position]
     return {
         "plan": plan,
         "notes": [n for n in working_notes(state) if own.intersection(n.chunk_ids)],
         "related": [by_chunk[h.chunk_id] for h in plan.related if h.chunk_id in by_chunk],
+        "theme": _mean(vectors[[position[c] for c in plan.chunk_ids]]),
+        "related_theme": _mean(vectors[related]) if related else None,
+        "background": _mean(vectors),
         "run_id": state["run_id"],
     }
+
+
+def _mean(rows: np.ndarray) -> list[float]:
+    mean = rows.mean(axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()  # type: ignore[no-any-return]
 
 
 def make_route_sections(services: Services) -> Callable[[SummarizeState], list[Send]]:
@@ -73,8 +105,11 @@ def make_write_section(services: Services) -> Callable[[SectionTask], Awaitable[
     settings, tokenizer = services.settings, services.tokenizer
 
     async def write_section(task: SectionTask) -> dict[str, Any]:
-        """Ask the reduce model for one section."""
+        """Ask the reduce model (or the offline engine) for one section."""
         plan = task["plan"]
+        if services.extractive is not None:
+            section = written_section(task, draft_offline(services, task))
+            return {"sections": {plan.index: section}}
         budget = settings.reduce_budget // 5
         messages = render(
             WRITE_SECTION,

@@ -1,0 +1,256 @@
+"""The offline extractive engine: every piece an LLM would write, chosen from the transcript.
+
+It answers the same requests as the chat model, with the same draft types, so the graph,
+its validation and its extended result are the same whichever engine runs:
+
+- chunk notes: the chunk's most central, mutually diverse sentences (centrality + MMR over
+  the span embeddings the index was built from), cleaned; its KeyBERT keyphrases as terms;
+- collapsed notes: the group's most central, diverse points;
+- a section: 4 bullets by MMR among its notes' points, ranked by similarity to the section's
+  theme (its chunks' mean vector, nudged toward its retrieved related chunks); title and 3
+  topics from the keyphrases most particular to the section (similar to it, less so to the
+  whole transcript);
+- the overview: 5 one-or-two-word keyphrases of the whole transcript, the 3 fields whose
+  descriptions are nearest to it with :mod:`.complexity`'s calibrated scores, and an
+  introduction composed from the speakers, duration, topics and section titles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from longsum.agent.extractive.complexity import complexities, rare_share
+from longsum.agent.extractive.keyphrases import KeyphraseExtractor
+from longsum.agent.extractive.select import mmr, unit
+from longsum.agent.fields import field_vectors, rank_fields
+from longsum.agent.schemas import (
+    ChunkNotesDraft,
+    GeneralTopicDraft,
+    IntroDraft,
+    SectionDraft,
+    TopicsDraft,
+)
+from longsum.contract import GENERAL_TOPICS, GLOBAL_TOPIC_PATTERN
+from longsum.memory.embeddings import Embedder
+from longsum.tools.sentences import clean_sentence, content_words, split_spans
+
+__all__ = ["ENGINE_ID", "ExtractiveEngine"]
+
+ENGINE_ID = "extractive"
+BULLETS, SECTION_TOPICS, GLOBAL_TOPICS, FIELDS = 4, 3, 5, 3
+NOTE_POINTS = 4
+MIN_CONTENT_WORDS = 4
+"""A span with fewer content words ("yeah, I mean, that's right") is never a bullet."""
+GENERIC_PENALTY = 0.5
+"""How much a keyphrase's similarity to the whole transcript counts against it as a
+section's topic: enough that the podcast's subject does not title every section."""
+RELATED_WEIGHT = 0.2
+"""Share of a section's theme taken from its related chunks elsewhere in the transcript."""
+
+_GLOBAL_TOPIC = re.compile(GLOBAL_TOPIC_PATTERN)
+
+
+class NotesLike(Protocol):
+    """Anything with notes' fields (a draft, or the graph's stored notes)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def key_points(self) -> list[str]: ...
+    @property
+    def terms(self) -> list[str]: ...
+    @property
+    def names(self) -> list[str]: ...
+
+
+class ExtractiveEngine:
+    """Writes notes, sections and the overview without a language model (see module doc)."""
+
+    model_id = ENGINE_ID
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.keyphrases = KeyphraseExtractor(embedder)
+        self._fields: NDArray[np.floating] | None = None
+
+    @property
+    def field_vectors(self) -> NDArray[np.floating]:
+        """Embeddings of the twelve fields' descriptions (computed once)."""
+        if self._fields is None:
+            self._fields = field_vectors(self.embedder)
+        return self._fields
+
+    def chunk_notes(self, text: str, speakers: Sequence[str] = ()) -> ChunkNotesDraft:
+        """Notes on a chunk's own text."""
+        spans = split_spans(text) or [text]
+        vectors = self.embedder.embed(spans)
+        theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
+        points = self._pick(spans, vectors, theme, NOTE_POINTS)
+        phrases = self.keyphrases.extract([text], theme[None, :], top_n=6)[0]
+        terms = [self.keyphrases.label(p) for p, _ in phrases]
+        return ChunkNotesDraft(
+            topic=terms[0] if terms else " ".join(text.split()[:5]),
+            key_points=_at_least_two(points, spans),
+            terms=terms,
+            names=list(speakers)[:8],
+        )
+
+    def collapse(self, notes: Sequence[NotesLike]) -> ChunkNotesDraft:
+        """One set of notes for a run of consecutive notes."""
+        points = [p for n in notes for p in n.key_points]
+        chosen = sorted(mmr(self.embedder.embed(points), 6))
+        terms = Counter(t for n in notes for t in n.terms)
+        names = list(dict.fromkeys(name for n in notes for name in n.names))
+        return ChunkNotesDraft(
+            topic=terms.most_common(1)[0][0] if terms else notes[0].topic,
+            key_points=_at_least_two([points[i] for i in chosen], points),
+            terms=[t for t, _ in terms.most_common(8)],
+            names=names[:8],
+        )
+
+    def section(
+        self,
+        points: Sequence[str],
+        text: str,
+        theme: NDArray[np.floating],
+        *,
+        related: NDArray[np.floating] | None = None,
+        transcript: NDArray[np.floating] | None = None,
+        avoid: Sequence[str] = (),
+    ) -> SectionDraft:
+        """A section from its notes' ``points`` and its own ``text``; ``avoid`` lists
+        bullets a repair wants replaced."""
+        focus = unit(np.asarray(theme, dtype=np.float64))
+        if related is not None and len(related):
+            nudge = unit(np.asarray(related, dtype=np.float64).mean(axis=0))
+            focus = unit((1 - RELATED_WEIGHT) * focus + RELATED_WEIGHT * nudge)
+        banned = {_key(b) for b in avoid}
+        pool = list(dict.fromkeys(p for p in points if _key(p) not in banned))
+        if len(pool) < BULLETS:  # few notes: draw on the section's own sentences too
+            extra = [clean_sentence(s) for s in split_spans(text)]
+            pool += [s for s in extra if s and _key(s) not in banned | {_key(p) for p in pool}]
+        bullets = self._pick(pool, self.embedder.embed(pool), focus, BULLETS, cleaned=True)
+        labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
+        title = " and ".join(labels[:2]) if labels else "Discussion"
+        return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
+
+    def topics(
+        self, text: str, transcript: NDArray[np.floating], avoid: Sequence[str] = ()
+    ) -> TopicsDraft:
+        """The 5 global descriptors and the 3 nearest fields with their complexity."""
+        banned = {a.casefold() for a in avoid}
+        found = self.keyphrases.extract(
+            [text], unit(np.asarray(transcript))[None, :], top_n=12, max_words=2, diversity=0.6
+        )[0]
+        labels = [self.keyphrases.label(p) for p, _ in found]
+        chosen = [x for x in labels if _GLOBAL_TOPIC.match(x) and x.casefold() not in banned]
+        chosen = list(dict.fromkeys(chosen))[:GLOBAL_TOPICS]
+        vector = unit(np.asarray(transcript, dtype=np.float64))
+        names = rank_fields(vector, self.field_vectors)[:FIELDS]
+        sims = [float(self.field_vectors[GENERAL_TOPICS.index(n)] @ vector) for n in names]
+        scores = complexities(rare_share(text), sims)
+        return TopicsDraft(
+            topics=chosen or ["Conversation"],
+            general_topics=[
+                GeneralTopicDraft(name=n, complexity=c) for n, c in zip(names, scores, strict=True)
+            ],
+        )
+
+    def introduction(
+        self,
+        titles: Sequence[str],
+        topics: Sequence[str],
+        speakers: Sequence[str],
+        duration: float | None,
+        words: int,
+    ) -> IntroDraft:
+        """A synopsis composed from what the run found, from the first section to the last."""
+        what = "conversation" if len(speakers) >= 2 else "talk"
+        length = _duration(duration) if duration else f"{words:,}-word"
+        who = ""
+        if 2 <= len(speakers) <= 3:
+            who = " between " + _join(list(speakers))
+        elif len(speakers) > 3:
+            who = f" among {len(speakers)} speakers"
+        elif len(speakers) == 1:
+            who = f" by {speakers[0]}"
+        parts = [t.split(": ", 1)[-1] for t in titles]
+        text = (
+            f"This {length} {what}{who} is about {_join(list(topics[:3]))}. "
+            f"It opens with {parts[0]}, then turns to {_join(parts[1:-1])}, "
+            f"and closes with {parts[-1]}."
+        )
+        return IntroDraft(introduction=text)
+
+    def _pick(
+        self,
+        spans: Sequence[str],
+        vectors: NDArray[np.floating],
+        theme: NDArray[np.floating],
+        k: int,
+        *,
+        cleaned: bool = False,
+    ) -> list[str]:
+        """``k`` central, diverse, readable sentences of ``spans``, in their order."""
+        relevance = unit(vectors) @ unit(np.asarray(theme, dtype=np.float64))
+        informative = np.array([len(content_words(s)) >= MIN_CONTENT_WORDS for s in spans])
+        prior = np.minimum(1.0, _lengths(spans) / 12.0)
+        score = np.where(informative, relevance * prior, relevance * prior - 1.0)
+        picked: dict[int, str] = {}
+        for i in mmr(vectors, k * 2, relevance=score):
+            sentence = spans[i] if cleaned else clean_sentence(spans[i])
+            if sentence and _key(sentence) not in {_key(p) for p in picked.values()}:
+                picked[i] = sentence
+            if len(picked) == k:
+                break
+        return [picked[i] for i in sorted(picked)]
+
+    def _particular_phrases(
+        self,
+        text: str,
+        focus: NDArray[np.floating],
+        transcript: NDArray[np.floating] | None,
+        top_n: int,
+    ) -> list[str]:
+        found = self.keyphrases.extract([text], focus[None, :], top_n=top_n * 3)[0]
+        if not found:
+            return []
+        phrases = [p for p, _ in found]
+        vectors = unit(self.embedder.embed(phrases))
+        score = vectors @ focus
+        if transcript is not None:
+            score = score - GENERIC_PENALTY * (vectors @ unit(np.asarray(transcript)))
+        order = np.argsort(-score, kind="stable")
+        labels = [self.keyphrases.label(phrases[i]) for i in order]
+        return list(dict.fromkeys(labels))[:top_n]
+
+
+def _lengths(spans: Sequence[str]) -> NDArray[np.float64]:
+    return np.array([max(1, len(s.split())) for s in spans], dtype=np.float64)
+
+
+def _key(sentence: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", sentence.casefold()))
+
+
+def _at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
+    more = [clean_sentence(s) for s in fallback if clean_sentence(s) not in points]
+    return [*points, *more][: max(2, len(points))] if len(points) < 2 else points
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if hours else f"{minutes}-minute"

@@ -1,0 +1,85 @@
+"""Embedders built on an embedder: a memo, and chunk vectors as the mean of their spans.
+
+The graph embeds each sentence-sized span of the transcript once (:class:`CachedEmbedder`):
+a chunk's vector is the mean of its spans' vectors (:class:`SpanMeanEmbedder`), and the
+offline engine picks central sentences from the very same vectors, so the cost of
+embedding a transcript is paid once whatever reads it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from longsum.memory.embeddings import Embedder
+from longsum.tools.sentences import split_spans
+
+__all__ = ["CachedEmbedder", "SpanMeanEmbedder"]
+
+
+class CachedEmbedder:
+    """``base`` with a memo of the last ``max_items`` texts' vectors (exact text match)."""
+
+    def __init__(self, base: Embedder, max_items: int = 200_000) -> None:
+        self.base = base
+        self.max_items = max_items
+        self._memo: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+
+    @property
+    def name(self) -> str:
+        """The base embedder's name: the memo does not change a vector."""
+        return self.base.name
+
+    @property
+    def dim(self) -> int:
+        """The base embedder's dimension."""
+        return self.base.dim
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Vectors of ``texts``; only texts not seen before reach the base embedder."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if missing:
+            for text, row in zip(missing, self.base.embed(missing), strict=True):
+                self._memo[text] = row
+            while len(self._memo) > self.max_items:
+                self._memo.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._memo[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class SpanMeanEmbedder:
+    """A long text's vector: the re-normalised, length-weighted mean of its spans' vectors
+    (:func:`~longsum.tools.sentences.split_spans`), all spans of all texts in one call."""
+
+    def __init__(self, spans: Embedder) -> None:
+        self.spans = spans
+
+    @property
+    def name(self) -> str:
+        """``<span embedder>/spans``: the index is keyed by how its vectors were made."""
+        return f"{self.spans.name}/spans"
+
+    @property
+    def dim(self) -> int:
+        """The span embedder's dimension."""
+        return self.spans.dim
+
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One row per text (a text without words gets its own, whole-text vector)."""
+        pieces = [split_spans(t) or [t] for t in texts]
+        flat = [span for spans in pieces for span in spans]
+        vectors = self.spans.embed(flat) if flat else np.zeros((0, self.dim), np.float32)
+        rows = np.zeros((len(texts), self.dim), dtype=np.float32)
+        at = 0
+        for i, spans in enumerate(pieces):
+            weights = np.array([len(s.split()) or 1 for s in spans], dtype=np.float32)
+            block = vectors[at : at + len(spans)]
+            rows[i] = (block * weights[:, None]).sum(axis=0)
+            at += len(spans)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        scaled: NDArray[np.float32] = rows / np.clip(norms, 1e-12, None)
+        return scaled

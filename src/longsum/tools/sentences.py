@@ -1,0 +1,158 @@
+"""Spoken text as sentence-sized spans, and spans as readable sentences.
+
+Transcripts come punctuated (podcasts, captions) or not at all (raw ASR: one lowercase line
+per video). :func:`split_spans` cuts both into spans of at most ``max_words`` words: at
+sentence ends when the text is punctuated, otherwise at discourse words ("so", "and", "but",
+...) near a target length, so an unpunctuated hour still gives sentence-like pieces.
+:func:`clean_sentence` turns a span into something a person can read as a bullet: fillers
+("uh", "um", "you know") and stutters removed, leading "and so" dropped, ``i`` capitalised,
+the first letter capitalised and a full stop at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+__all__ = [
+    "clean_sentence",
+    "content_words",
+    "is_punctuated",
+    "speech_lines",
+    "split_spans",
+    "words",
+]
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``: word lists stay readable in source."""
+    return frozenset(text.split())
+
+
+MAX_WORDS = 36
+"""Longest span: about two spoken sentences, still one bullet's worth."""
+TARGET_WORDS = 22
+"""Where an unpunctuated stretch is preferably cut (a typical spoken sentence)."""
+
+_LINE_HEAD = re.compile(r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]\s*)?(?:[^:\n]{1,40}:\s)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_BREAK_WORDS = words(
+    """
+    so but because now okay ok then which when if anyway actually basically
+    """
+)
+_WEAK_BREAK_WORDS = frozenset({"and", "or"})
+"""Cut before these only when no better break is near: they also join nouns ("x and y")."""
+_FILLERS = re.compile(
+    r"\b(?:u+h+m*|u+m+|e+r+m+|e+h+|a+h+|hmm+|mm+|mhm|uh-huh|you know|i mean)\b[,.]?\s*",
+    re.IGNORECASE,
+)
+_LEADING = re.compile(
+    r"^(?:(?:and|so|but|okay|ok|yeah|yes|well|right|like|now|oh|um|uh|alright)\b[,.]?\s+)+",
+    re.IGNORECASE,
+)
+_STUTTER = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
+_LONE_I = re.compile(r"\bi\b(?=(?:'[a-z]+)?\b)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
+_STOP = words(
+    """
+    a an the and or but so of to in on at for with from by as is are was were be been being
+    it its it's this that these those there here i you he she we they me him her us them my
+    your his our their what which who whom whose when where why how not no yes do does did
+    done have has had just like really very kind sort of thing things stuff lot gonna going
+    get got know think mean yeah okay right well um uh if then than also can could would
+    should will about all some any more most much many one two out up down over into just
+    too only even still say said see go way because something anything everything someone
+    actually basically
+    """
+)
+
+
+def speech_lines(text: str) -> Iterator[str]:
+    """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head."""
+    for line in text.splitlines():
+        spoken = _LINE_HEAD.sub("", line, count=1).strip()
+        if spoken:
+            yield spoken
+
+
+def is_punctuated(text: str) -> bool:
+    """Whether ``text`` has sentence punctuation (at least one end mark per 40 words)."""
+    words = len(text.split())
+    marks = len(re.findall(r"[.!?](?:\s|$)", text))
+    return words == 0 or marks * 40 >= words
+
+
+def split_spans(text: str, max_words: int = MAX_WORDS, min_words: int = 4) -> list[str]:
+    """Sentence-sized spans of ``text`` (transcript lines), in order.
+
+    Sentences longer than ``max_words`` and unpunctuated stretches are cut near
+    ``TARGET_WORDS`` at a discourse word; spans under ``min_words`` words join the next span
+    of the same line. No word is lost, none is reordered.
+    """
+    spans: list[str] = []
+    for line in speech_lines(text):
+        pieces = _SENTENCE_END.split(line) if is_punctuated(line) else [line]
+        pending: list[str] = []
+        for piece in pieces:
+            for part in _cut_long(piece.split(), max_words):
+                pending.extend(part)
+                if len(pending) >= min_words:
+                    spans.append(" ".join(pending))
+                    pending = []
+        if pending:
+            if spans and len(spans[-1].split()) + len(pending) <= max_words + min_words:
+                spans[-1] = f"{spans[-1]} {' '.join(pending)}"
+            else:
+                spans.append(" ".join(pending))
+    return spans
+
+
+def _cut_long(words: list[str], max_words: int) -> Iterator[list[str]]:
+    target = min(TARGET_WORDS, max_words)
+    while len(words) > max_words:
+        cut = _best_cut(words, target, max_words)
+        yield words[:cut]
+        words = words[cut:]
+    if words:
+        yield words
+
+
+def _best_cut(words: list[str], target: int, max_words: int) -> int:
+    """A cut before a discourse word, or after a comma, nearest ``target``; else ``target``."""
+    best, best_cost = target, max_words
+    for i in range(max(4, target // 2), min(max_words, len(words) - 1) + 1):
+        previous, word = words[i - 1], words[i].casefold().strip(",.")
+        if word in _BREAK_WORDS or previous.endswith((",", ";", ":")):
+            cost = abs(i - target)
+        elif word in _WEAK_BREAK_WORDS:
+            cost = abs(i - target) + 6
+        else:
+            continue
+        if cost < best_cost:
+            best, best_cost = i, cost
+    return best
+
+
+def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
+    """``span`` as a readable sentence: fillers and stutters out, capitalised, one final
+    stop, at most ``max_words`` words (cut at a clause when longer)."""
+    text = _FILLERS.sub("", span)
+    text = _STUTTER.sub(r"\1", text)
+    text = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(text.split()))
+    text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
+    text = _LEADING.sub("", text).strip(" ,;:-")
+    words = text.split()
+    if len(words) > max_words:
+        cut = _best_cut(words, max_words - 6, max_words)
+        text = " ".join(words[:cut])
+    text = _LONE_I.sub("I", text).rstrip(" ,;:-")
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.rstrip("\"')”’")[-1:] in (".", "!", "?", "…") else text + "."
+
+
+def content_words(text: str) -> list[str]:
+    """The lowercase words of ``text`` that carry meaning (not stop words or fillers)."""
+    return [w for w in (m.group(0).casefold() for m in _WORD.finditer(text)) if w not in _STOP]
