@@ -12,7 +12,7 @@ import pytest
 from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
 from longsum.contract import Summary
-from longsum.errors import SummaryValidationError
+from longsum.errors import ConfigError, SummaryValidationError
 from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services
 from longsum.memory.checkpoints import open_checkpointer
@@ -184,3 +184,13 @@ def test_resume_after_an_interrupted_run_repeats_no_finished_chunk(
     total = len(final["extended"]["chunks"])
     assert sorted(finished + second.notes_parts) == list(range(1, total + 1))
     Summary.model_validate(final["summary"])
+
+
+def test_driving_the_graph_synchronously_says_how_to_drive_it(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    # Its model calls have timeouts, which LangGraph runs only on the async path: a sync
+    # invoke must say so, not return None or degrade every chunk as if the model failed.
+    graph = build_summarize_graph(services_for(tmp_path, ScriptedResponder()))
+    with pytest.raises(ConfigError, match="ainvoke"):
+        graph.invoke({"path": str(shared_dir / "data/seed_transcripts/zig.txt")})

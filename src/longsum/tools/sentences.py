@@ -48,7 +48,8 @@ _FILLERS = re.compile(
     re.IGNORECASE,
 )
 _LEADING = re.compile(
-    r"^(?:(?:and|so|but|okay|ok|yeah|yes|well|right|like|now|oh|um|uh|alright)\b[,.]?\s+)+",
+    r"^(?:(?:and|so|but|okay|ok|yeah|yes|yep|well|right|like|now|oh|um|uh|alright|also|exactly"
+    r"|sure|true|wow|mm-hmm|uh-huh)\b[,.!?]?\s+)+",
     re.IGNORECASE,
 )
 _STUTTER = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
@@ -63,15 +64,22 @@ _STOP = words(
     get got know think mean yeah okay right well um uh if then than also can could would
     should will about all some any more most much many one two out up down over into just
     too only even still say said see go way because something anything everything someone
-    actually basically
+    actually basically youve thats theyre isnt didnt ill youre doesnt dont cant wont weve
+    ive id youd whats theres hes shes wasnt arent im lets wouldnt couldnt shouldnt
     """
 )
+_ANNOTATION = re.compile(r"\{[a-z]+\}\s*")
+"""Corpus mark-up in the spoken text ({vocalsound}, {disfmarker}): not words anyone said."""
+_SPELLED = re.compile(r"\b(?:[A-Za-z]_){2,}")
+"""Acronyms spelled letter by letter in meeting corpora: L_C_D_ is LCD."""
 
 
 def speech_lines(text: str) -> Iterator[str]:
-    """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head."""
+    """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head or mark-up."""
     for line in text.splitlines():
-        spoken = _LINE_HEAD.sub("", line, count=1).strip()
+        spoken = _LINE_HEAD.sub("", line, count=1)
+        spoken = _SPELLED.sub(lambda m: m.group(0).replace("_", ""), _ANNOTATION.sub("", spoken))
+        spoken = spoken.strip()
         if spoken:
             yield spoken
 

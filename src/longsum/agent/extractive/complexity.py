@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from longsum.agent.extractive.keyphrases import GLUED_LENGTH
 from longsum.tools.sentences import content_words
 
 __all__ = ["FIELD_SLOPE", "LEVEL_BASE", "LEVEL_SLOPE", "complexities", "rare_share"]
@@ -43,13 +44,19 @@ def rare_share(text: str) -> float:
     words = content_words(text)
     if not words:
         return 0.0
-    cache: dict[str, bool] = {}
-    rare = 0
+    cache: dict[str, bool | None] = {}
+    rare, counted = 0, len(words)
     for word in words:
         if word not in cache:
-            cache[word] = zipf_frequency(word, "en") < RARE_ZIPF
-        rare += cache[word]
-    return rare / len(words)
+            zipf = zipf_frequency(word, "en")
+            glued = zipf == 0 and len(word) >= GLUED_LENGTH
+            cache[word] = None if glued else zipf < RARE_ZIPF
+        flag = cache[word]
+        if flag is None:  # words run together are not rare words
+            counted -= 1
+        else:
+            rare += flag
+    return rare / counted if counted > 0 else 0.0
 
 
 def complexities(rare: float, similarities: Sequence[float]) -> list[float]:

@@ -50,6 +50,9 @@ MIN_CONTENT_WORDS = 4
 GENERIC_PENALTY = 0.5
 """How much a keyphrase's similarity to the whole transcript counts against it as a
 section's topic: enough that the podcast's subject does not title every section."""
+SPREAD_WEIGHT = 0.05
+"""Bonus per unit of log(1 + chunks a term was found in): a term the whole conversation
+keeps returning to beats one that is merely similar to its average."""
 RELATED_WEIGHT = 0.2
 """Share of a section's theme taken from its related chunks elsewhere in the transcript."""
 
@@ -93,7 +96,7 @@ class ExtractiveEngine:
         theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
         points = self._pick(spans, vectors, theme, NOTE_POINTS)
         phrases = self.keyphrases.extract([text], theme[None, :], top_n=6)[0]
-        terms = [self.keyphrases.label(p) for p, _ in phrases]
+        terms = [k.label for k in phrases]
         return ChunkNotesDraft(
             topic=terms[0] if terms else " ".join(text.split()[:5]),
             key_points=_at_least_two(points, spans),
@@ -141,17 +144,22 @@ class ExtractiveEngine:
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
 
     def topics(
-        self, text: str, transcript: NDArray[np.floating], avoid: Sequence[str] = ()
+        self,
+        text: str,
+        transcript: NDArray[np.floating],
+        avoid: Sequence[str] = (),
+        terms: Sequence[str] = (),
     ) -> TopicsDraft:
-        """The 5 global descriptors and the 3 nearest fields with their complexity."""
+        """The 5 global descriptors and the 3 nearest fields with their complexity.
+
+        ``terms`` are the keyphrases already found in the chunks (with repeats): the
+        descriptors are those of one or two words most like the whole transcript, favouring
+        terms found in many chunks, chosen by MMR so they differ. Without terms, KeyBERT runs
+        on ``text`` itself.
+        """
         banned = {a.casefold() for a in avoid}
-        found = self.keyphrases.extract(
-            [text], unit(np.asarray(transcript))[None, :], top_n=12, max_words=2, diversity=0.6
-        )[0]
-        labels = [self.keyphrases.label(p) for p, _ in found]
-        chosen = [x for x in labels if _GLOBAL_TOPIC.match(x) and x.casefold() not in banned]
-        chosen = list(dict.fromkeys(chosen))[:GLOBAL_TOPICS]
         vector = unit(np.asarray(transcript, dtype=np.float64))
+        chosen = self._global_topics(text, vector, terms, banned)
         names = rank_fields(vector, self.field_vectors)[:FIELDS]
         sims = [float(self.field_vectors[GENERAL_TOPICS.index(n)] @ vector) for n in names]
         scores = complexities(rare_share(text), sims)
@@ -161,6 +169,26 @@ class ExtractiveEngine:
                 GeneralTopicDraft(name=n, complexity=c) for n, c in zip(names, scores, strict=True)
             ],
         )
+
+    def _global_topics(
+        self, text: str, vector: NDArray[np.float64], terms: Sequence[str], banned: set[str]
+    ) -> list[str]:
+        counts = Counter(t for t in terms if _GLOBAL_TOPIC.match(t))
+        pool = [t for t in counts if t.casefold() not in banned]
+        if len(pool) >= GLOBAL_TOPICS:
+            rows = self.embedder.embed(pool)
+            spread = np.log1p(np.array([counts[t] for t in pool], dtype=np.float64))
+            relevance = unit(rows) @ vector + SPREAD_WEIGHT * spread
+            picked = [pool[i] for i in mmr(rows, len(pool), relevance=relevance)]
+        else:
+            found = self.keyphrases.extract([text], vector[None, :], top_n=12, max_words=2)[0]
+            picked = [k.label for k in found]
+        chosen: dict[str, str] = {}
+        for label in picked:
+            key = label.casefold()
+            if _GLOBAL_TOPIC.match(label) and key not in banned and key not in chosen:
+                chosen[key] = label
+        return list(chosen.values())[:GLOBAL_TOPICS]
 
     def introduction(
         self,
@@ -221,13 +249,12 @@ class ExtractiveEngine:
         found = self.keyphrases.extract([text], focus[None, :], top_n=top_n * 3)[0]
         if not found:
             return []
-        phrases = [p for p, _ in found]
-        vectors = unit(self.embedder.embed(phrases))
+        vectors = unit(self.embedder.embed([k.phrase for k in found]))
         score = vectors @ focus
         if transcript is not None:
             score = score - GENERIC_PENALTY * (vectors @ unit(np.asarray(transcript)))
         order = np.argsort(-score, kind="stable")
-        labels = [self.keyphrases.label(phrases[i]) for i in order]
+        labels = [found[i].label for i in order]
         return list(dict.fromkeys(labels))[:top_n]
 
 

@@ -10,6 +10,7 @@ from langgraph.errors import NodeError
 
 from longsum.agent.prompts import CHUNK_NOTES, render
 from longsum.agent.schemas import ChunkNotesDraft
+from longsum.errors import ConfigError
 from longsum.graphs.notes import extract_notes, span_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import ChunkNotes, ChunkTask
@@ -85,9 +86,18 @@ def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[
     return summarize_chunk
 
 
+SYNC_DRIVEN = (
+    "the longsum graph runs its model calls asynchronously (with timeouts): drive it with "
+    "ainvoke/astream, or call longsum.summarize() from synchronous code"
+)
+
+
 def summarize_chunk_fallback(task: ChunkTask, error: NodeError) -> dict[str, Any]:
     """Error handler: when a chunk's calls fail after their retries, the run goes on with
-    notes extracted from the chunk, marked degraded, instead of losing hours of work."""
+    notes extracted from the chunk, marked degraded, instead of losing hours of work. A
+    graph driven synchronously is not a failing model: that is said at once."""
+    if isinstance(error.error, ValueError | TypeError) and "async" in str(error.error):
+        raise ConfigError(SYNC_DRIVEN) from error.error
     notes = extract_notes(task["chunk"])
     return {
         "chunk_notes": [notes],

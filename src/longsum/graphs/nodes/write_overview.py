@@ -63,7 +63,8 @@ def overview_offline(
     info = state["transcript"]
     text = "\n".join(c.own_text for c in state["chunks"])
     vectors = np.asarray(state["embeddings"], dtype=np.float64)
-    topics = engine.topics(text, vectors.mean(axis=0), avoid=avoid_topics)
+    terms = [t for n in state["chunk_notes"] for t in n.terms]
+    topics = engine.topics(text, vectors.mean(axis=0), avoid=avoid_topics, terms=terms)
     titles = [state["sections"][i].title for i in sorted(state["sections"])]
     intro = engine.introduction(
         titles, topics.topics, info.speakers, info.duration, len(text.split())
