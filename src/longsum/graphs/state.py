@@ -210,5 +210,7 @@ class SectionTask(TypedDict):
     """The retrieved chunks' mean embedding; None when nothing was retrieved."""
     background: list[float]
     """The whole transcript's mean embedding (what every section shares)."""
+    own_text: str
+    """The section's own chunks' text, without overlaps (the offline engine's reserve)."""
     run_id: str
     """The run's id, for the call record."""

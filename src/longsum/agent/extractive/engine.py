@@ -126,19 +126,31 @@ class ExtractiveEngine:
         related: NDArray[np.floating] | None = None,
         transcript: NDArray[np.floating] | None = None,
         avoid: Sequence[str] = (),
+        reserve: str = "",
+        extra: Sequence[str] = (),
     ) -> SectionDraft:
-        """A section from its notes' ``points`` and its own ``text``; ``avoid`` lists
-        bullets a repair wants replaced."""
+        """A section from its notes' ``points`` and ``text`` (for keyphrases). When its
+        points are too few for four bullets, sentences of ``reserve`` (its own transcript)
+        fill in, then ``extra`` (the related chunks' points); ``avoid`` lists bullets a
+        repair wants replaced."""
         focus = unit(np.asarray(theme, dtype=np.float64))
         if related is not None and len(related):
             nudge = unit(np.asarray(related, dtype=np.float64).mean(axis=0))
             focus = unit((1 - RELATED_WEIGHT) * focus + RELATED_WEIGHT * nudge)
         banned = {_key(b) for b in avoid}
-        pool = list(dict.fromkeys(p for p in points if _key(p) not in banned))
-        if len(pool) < BULLETS:  # few notes: draw on the section's own sentences too
-            extra = [clean_sentence(s) for s in split_spans(text)]
-            pool += [s for s in extra if s and _key(s) not in banned | {_key(p) for p in pool}]
-        bullets = self._pick(pool, self.embedder.embed(pool), focus, BULLETS, cleaned=True)
+        bullets: list[str] = []
+        # Its own points first; when they are too few for four bullets, the related chunks'
+        # points, then shorter pieces of its own.
+        for more in (
+            points,
+            extra,
+            [clean_sentence(s) for s in split_spans("\n".join(points), 18)],
+        ):
+            taken = banned | {_key(b) for b in bullets}
+            pool = [s for s in dict.fromkeys(more) if s and _key(s) not in taken]
+            if pool and len(bullets) < BULLETS:
+                vectors = self.embedder.embed(pool)
+                bullets += self._pick(pool, vectors, focus, BULLETS - len(bullets), cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
         title = " and ".join(labels[:2]) if labels else "Discussion"
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])

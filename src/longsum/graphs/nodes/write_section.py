@@ -64,6 +64,8 @@ def draft_offline(services: Services, task: SectionTask, avoid: Sequence[str] = 
         related=np.asarray([related]) if related is not None else None,
         transcript=np.asarray(task["background"]),
         avoid=avoid,
+        reserve=task["own_text"],
+        extra=[p for n in task["related"] for p in n.key_points],
     )
 
 
@@ -81,6 +83,7 @@ def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
         "theme": _mean(vectors[[position[c] for c in plan.chunk_ids]]),
         "related_theme": _mean(vectors[related]) if related else None,
         "background": _mean(vectors),
+        "own_text": "\n".join(c.own_text for c in state["chunks"] if c.id in own),
         "run_id": state["run_id"],
     }
 
