@@ -40,15 +40,18 @@ class CachedEmbedder:
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Vectors of ``texts``; only texts not seen before reach the base embedder."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        if missing:
-            for text, row in zip(missing, self.base.embed(missing), strict=True):
-                self._memo[text] = row
-            while len(self._memo) > self.max_items:
-                self._memo.popitem(last=False)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.vstack([self._memo[t] for t in texts]).astype(np.float32, copy=False)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        fresh = dict(zip(missing, self.base.embed(missing), strict=True)) if missing else {}
+        rows = np.vstack([fresh[t] if t in fresh else self._memo[t] for t in texts])
+        for text in texts:  # most recently used last; evict only after reading
+            if text in self._memo:
+                self._memo.move_to_end(text)
+        self._memo.update(fresh)
+        while len(self._memo) > self.max_items:
+            self._memo.popitem(last=False)
+        return rows.astype(np.float32, copy=False)
 
 
 class SpanMeanEmbedder:

@@ -34,8 +34,14 @@ MAX_WORDS = 36
 TARGET_WORDS = 22
 """Where an unpunctuated stretch is preferably cut (a typical spoken sentence)."""
 
-_LINE_HEAD = re.compile(r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]\s*)?(?:[^:\n]{1,40}:\s)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+_NAME_WORD = r"(?:[A-Z0-9_][\w.'-]*|of|the|de|van|von|da|di|du|la|le|al|bin|and|&)"
+_LINE_HEAD = re.compile(
+    r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]\s*)?"
+    rf"(?:[A-Z0-9_][\w.'-]*(?:\s+{_NAME_WORD}){{0,4}}:\s)?"
+)
+"""A line's ``[HH:MM:SS]`` and ``Speaker Name:`` head (a name's words are capitalised, so
+"There are two kinds: ..." keeps its words)."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]”’])\s+")
 _BREAK_WORDS = words(
     """
     so but because now okay ok then which when if anyway actually basically
@@ -44,7 +50,8 @@ _BREAK_WORDS = words(
 _WEAK_BREAK_WORDS = frozenset({"and", "or"})
 """Cut before these only when no better break is near: they also join nouns ("x and y")."""
 _FILLERS = re.compile(
-    r"\b(?:u+h+m*|u+m+|e+r+m+|e+h+|a+h+|hmm+|mm+|mhm|uh-huh|you know|i mean)\b[,.]?\s*",
+    r"\b(?:uh\s?-\s?huh|mm\s?-\s?hmm|u+h+m*|u+m+|e+r+m+|e+h+|a+h+|hmm+|mm+|mhm|you know|i mean)"
+    r"\b(?:\s?[,.?!])?\s*",
     re.IGNORECASE,
 )
 _LEADING = re.compile(
@@ -104,16 +111,25 @@ def split_spans(text: str, max_words: int = MAX_WORDS, min_words: int = 4) -> li
         pending: list[str] = []
         for piece in pieces:
             for part in _cut_long(piece.split(), max_words):
+                if pending and len(pending) + len(part) > max_words:
+                    _flush(spans, pending, max_words)
+                    pending = []
                 pending.extend(part)
                 if len(pending) >= min_words:
                     spans.append(" ".join(pending))
                     pending = []
         if pending:
-            if spans and len(spans[-1].split()) + len(pending) <= max_words + min_words:
-                spans[-1] = f"{spans[-1]} {' '.join(pending)}"
-            else:
-                spans.append(" ".join(pending))
+            _flush(spans, pending, max_words)
     return spans
+
+
+def _flush(spans: list[str], pending: list[str], max_words: int) -> None:
+    """A stub too short to stand alone joins the span before it when that stays within
+    ``max_words``, else stands alone."""
+    if spans and len(spans[-1].split()) + len(pending) <= max_words:
+        spans[-1] = f"{spans[-1]} {' '.join(pending)}"
+    else:
+        spans.append(" ".join(pending))
 
 
 def _cut_long(words: list[str], max_words: int) -> Iterator[list[str]]:
@@ -146,10 +162,10 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
     """``span`` as a readable sentence: fillers and stutters out, capitalised, one final
     stop, at most ``max_words`` words (cut at a clause when longer)."""
     text = _FILLERS.sub("", span)
-    text = _STUTTER.sub(r"\1", text)
+    text = _STUTTER.sub(r"\1", text).lstrip(" ,;:-.?!")
     text = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(text.split()))
     text = re.sub(r"([,;:])(?:\s*[,;:])+", r"\1", text)
-    text = _LEADING.sub("", text).strip(" ,;:-")
+    text = _LEADING.sub("", text).lstrip(" ,;:-.?!").rstrip(" ,;:-")
     words = text.split()
     if len(words) > max_words:
         cut = _best_cut(words, max_words - 6, max_words)

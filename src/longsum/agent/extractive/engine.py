@@ -139,16 +139,17 @@ class ExtractiveEngine:
             focus = unit((1 - RELATED_WEIGHT) * focus + RELATED_WEIGHT * nudge)
         banned = {_key(b) for b in avoid}
         bullets: list[str] = []
-        # Its own points first; when they are too few for four bullets, the related chunks'
-        # points, then shorter pieces of its own.
-        for more in (
-            points,
-            extra,
-            [clean_sentence(s) for s in split_spans("\n".join(points), 18)],
-        ):
-            taken = banned | {_key(b) for b in bullets}
+        # Its own points first; when they are too few for four bullets, other sentences of
+        # its own transcript, then the related chunks' points; as a last resort (a repair
+        # that banned everything there is) the banned ones, rather than no section at all.
+        own = [clean_sentence(s) for s in split_spans(reserve)]
+        pieces = [clean_sentence(s) for s in split_spans("\n".join([*points, reserve]), 10)]
+        for more, ban in ((points, banned), (own, banned), (extra, banned), (pieces, set())):
+            if len(bullets) >= BULLETS:
+                break
+            taken = ban | {_key(b) for b in bullets}
             pool = [s for s in dict.fromkeys(more) if s and _key(s) not in taken]
-            if pool and len(bullets) < BULLETS:
+            if pool:
                 vectors = self.embedder.embed(pool)
                 bullets += self._pick(pool, vectors, focus, BULLETS - len(bullets), cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
@@ -279,8 +280,20 @@ def _key(sentence: str) -> str:
 
 
 def _at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
-    more = [clean_sentence(s) for s in fallback if clean_sentence(s) not in points]
-    return [*points, *more][: max(2, len(points))] if len(points) < 2 else points
+    """``points``, topped up to the two that notes need: from ``fallback``, else from the
+    halves of the text (a chunk of one short span)."""
+    if len(points) >= 2:
+        return points
+    more = [c for c in (clean_sentence(s) for s in fallback) if c and c not in points]
+    points = [*points, *more][:2]
+    if len(points) < 2:
+        words_ = " ".join([*points, *fallback]).split() or ["(silence)"]
+        half = max(1, len(words_) // 2)
+        halves = [clean_sentence(" ".join(words_[:half])), clean_sentence(" ".join(words_[half:]))]
+        points = [h for h in halves if h] or [words_[0]]
+        while len(points) < 2:
+            points.append(points[-1])
+    return points
 
 
 def _join(items: list[str]) -> str:

@@ -28,7 +28,7 @@ __all__ = ["Keyphrase", "KeyphraseExtractor", "candidate_phrases", "label", "spe
 
 GLUED_LENGTH = 12
 """An unknown word this long is taken for words run together by a transcriber."""
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9+#]*(?:[-'][A-Za-z0-9]+)*")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#]*(?:[-'][A-Za-z0-9]+)*")
 _SPLIT = re.compile(r"[.!?,;:()\"“”…]|\s[-–—]\s")
 _EDGE_STOP = words(
     """
@@ -63,7 +63,10 @@ _EDGE_STOP |= words(
     false uh-huh mm-hmm dunno heres etc though such thought less both means saw
     """
 )
-"""Words a keyphrase may not start or end with."""
+_EDGE_STOP -= words("learning end time times call point part problem problems question work")
+"""Words a keyphrase may not start or end with. Common nouns that head technical compounds
+("machine learning", "compile time", "function call") stay allowed: their low specificity
+already keeps them from standing alone."""
 _INNER = frozenset({"of"})
 """The only edge word a phrase may hold inside it ("theory of mind")."""
 _LY_NOUNS = words("family assembly supply anomaly italy july monopoly butterfly reply apply ally")
@@ -71,7 +74,7 @@ _LY_NOUNS = words("family assembly supply anomaly italy july monopoly butterfly 
 
 
 def _edge_ok(word: str) -> bool:
-    if word in _EDGE_STOP or len(word) < 2:
+    if word in _EDGE_STOP or len(word) < 2 or word.split("'")[0] in _EDGE_STOP:
         return False
     return not (word.endswith("ly") and len(word) > 4 and word not in _LY_NOUNS)
 
@@ -90,9 +93,16 @@ def _tokens(text: str) -> list[list[str]]:
     runs = []
     for line in speech_lines(text):
         for part in _SPLIT.split(line):
-            found = _TOKEN.findall(part)
-            if found:
-                runs.append(found)
+            run: list[str] = []
+            for token in _TOKEN.findall(part):
+                if token[0].isdigit():  # "bought 100 servers" holds no "bought servers"
+                    if run:
+                        runs.append(run)
+                    run = []
+                else:
+                    run.append(token)
+            if run:
+                runs.append(run)
     return runs
 
 

@@ -58,8 +58,8 @@ def make_repair_summary(
         dropped = [
             f"{change} (removed: the same point twice)"
             for event in state.get("repairs", [])[-1:]
-            if event["kind"] == "deterministic"
-            for change in event["changes"]
+            if event.get("kind") == "deterministic"
+            for change in event.get("changes", [])
             if change.startswith(prefix) and "duplicate" in change
         ]
         records = []
