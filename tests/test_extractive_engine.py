@@ -365,16 +365,25 @@ def test_cached_embedder_answers_a_call_larger_than_its_memo() -> None:
 def test_span_mean_is_the_length_weighted_mean_of_the_spans() -> None:
     spans_embedder = HashingEmbedder()
     embedder = SpanMeanEmbedder(spans_embedder)
-    short = "the allocator hands out memory"
+    short = "the allocator hands out fresh memory pages"
     long = "so the arena frees every block at once when the request is over and done with"
     text = f"{short}\n{long}"
     row = embedder.embed([text])[0]
     spans = split_spans(text)
     assert spans == [short, long]
     vectors = spans_embedder.embed(spans)
-    expected = 5 * vectors[0] + 16 * vectors[1]
+    expected = 7 * vectors[0] + 16 * vectors[1]
     assert np.allclose(row, expected / np.linalg.norm(expected), atol=1e-6)
-    assert embedder.name == f"{spans_embedder.name}/spans"
+    assert embedder.name == f"{spans_embedder.name}/content-spans"
+
+
+def test_span_mean_leaves_out_back_channel_spans() -> None:
+    spans_embedder = HashingEmbedder()
+    embedder = SpanMeanEmbedder(spans_embedder)
+    point = "the arena allocator frees every block when the request ends"
+    text = f"{point}\nyeah, I know, right, that's it."
+    expected = spans_embedder.embed([point])[0]
+    assert np.allclose(embedder.embed([text])[0], expected, atol=1e-6)
 
 
 def test_span_mean_rows_are_unit_and_one_span_is_its_own_vector() -> None:

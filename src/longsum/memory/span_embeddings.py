@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from longsum.memory.embeddings import Embedder
-from longsum.tools.sentences import split_spans
+from longsum.tools.sentences import informative_spans
 
 __all__ = ["CachedEmbedder", "SpanMeanEmbedder"]
 
@@ -55,16 +55,18 @@ class CachedEmbedder:
 
 
 class SpanMeanEmbedder:
-    """A long text's vector: the re-normalised, length-weighted mean of its spans' vectors
-    (:func:`~longsum.tools.sentences.split_spans`), all spans of all texts in one call."""
+    """A long text's vector: the re-normalised, length-weighted mean of its informative
+    spans' vectors (:func:`~longsum.tools.sentences.informative_spans`), all spans of all
+    texts in one call. Back-channel spans ("yeah, I know, right") say nothing about what a
+    chunk is about, and skipping them saves a third of the embedding time of a podcast."""
 
     def __init__(self, spans: Embedder) -> None:
         self.spans = spans
 
     @property
     def name(self) -> str:
-        """``<span embedder>/spans``: the index is keyed by how its vectors were made."""
-        return f"{self.spans.name}/spans"
+        """``<span embedder>/content-spans``: the index is keyed by how its vectors were made."""
+        return f"{self.spans.name}/content-spans"
 
     @property
     def dim(self) -> int:
@@ -73,7 +75,7 @@ class SpanMeanEmbedder:
 
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """One row per text (a text without words gets its own, whole-text vector)."""
-        pieces = [split_spans(t) or [t] for t in texts]
+        pieces = [informative_spans(t) or [t] for t in texts]
         flat = [span for spans in pieces for span in spans]
         vectors = self.spans.embed(flat) if flat else np.zeros((0, self.dim), np.float32)
         rows = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 __all__ = [
     "clean_sentence",
     "content_words",
+    "informative_spans",
     "is_punctuated",
     "speech_lines",
     "split_spans",
@@ -180,3 +181,14 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
 def content_words(text: str) -> list[str]:
     """The lowercase words of ``text`` that carry meaning (not stop words or fillers)."""
     return [w for w in (m.group(0).casefold() for m in _WORD.finditer(text)) if w not in _STOP]
+
+
+MIN_CONTENT_WORDS = 4
+"""A span with fewer content words ("yeah, I mean, that's right") carries no point."""
+
+
+def informative_spans(text: str) -> list[str]:
+    """The spans of ``text`` with at least ``MIN_CONTENT_WORDS`` content words; all its
+    spans when none has that many."""
+    spans = split_spans(text)
+    return [s for s in spans if len(content_words(s)) >= MIN_CONTENT_WORDS] or spans

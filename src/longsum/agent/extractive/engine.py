@@ -38,15 +38,19 @@ from longsum.agent.schemas import (
 )
 from longsum.contract import GENERAL_TOPICS, GLOBAL_TOPIC_PATTERN
 from longsum.memory.embeddings import Embedder
-from longsum.tools.sentences import clean_sentence, content_words, split_spans
+from longsum.tools.sentences import (
+    MIN_CONTENT_WORDS,
+    clean_sentence,
+    content_words,
+    informative_spans,
+    split_spans,
+)
 
 __all__ = ["ENGINE_ID", "ExtractiveEngine"]
 
 ENGINE_ID = "extractive"
 BULLETS, SECTION_TOPICS, GLOBAL_TOPICS, FIELDS = 4, 3, 5, 3
 NOTE_POINTS = 4
-MIN_CONTENT_WORDS = 4
-"""A span with fewer content words ("yeah, I mean, that's right") is never a bullet."""
 GENERIC_PENALTY = 0.5
 """How much a keyphrase's similarity to the whole transcript counts against it as a
 section's topic: enough that the podcast's subject does not title every section."""
@@ -91,7 +95,7 @@ class ExtractiveEngine:
 
     def chunk_notes(self, text: str, speakers: Sequence[str] = ()) -> ChunkNotesDraft:
         """Notes on a chunk's own text."""
-        spans = split_spans(text) or [text]
+        spans = informative_spans(text) or [text]
         vectors = self.embedder.embed(spans)
         theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
         points = self._pick(spans, vectors, theme, NOTE_POINTS)

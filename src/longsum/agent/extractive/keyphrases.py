@@ -194,7 +194,7 @@ class KeyphraseExtractor:
         top_n: int = 6,
         max_words: int = 3,
         diversity: float = 0.5,
-        max_candidates: int = 100,
+        max_candidates: int = 60,
     ) -> list[list[Keyphrase]]:
         """Up to ``top_n`` keyphrases per doc, best first.
 
