@@ -60,7 +60,8 @@ _LEADING = re.compile(
     r"|sure|true|wow|mm-hmm|uh-huh)\b[,.!?]?\s+)+",
     re.IGNORECASE,
 )
-_STUTTER = re.compile(r"\b(\w+)(?:[\s,]+\1\b)+", re.IGNORECASE)
+_STUTTER = re.compile(r"\b(\w+(?:'\w+)?(?:\s+\w+(?:'\w+)?){0,2})(?:[\s,]+\1\b)+", re.IGNORECASE)
+"""A word or run of up to three words said again at once ("the current the current")."""
 _LONE_I = re.compile(r"\bi\b(?=(?:'[a-z]+)?\b)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
 _STOP = words(

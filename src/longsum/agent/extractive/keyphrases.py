@@ -60,7 +60,8 @@ _EDGE_STOP |= words(
     understand understanding remember love loved hate bunch huge real super wow huh crazy
     nope ah aha whoa youve thats theyre isnt didnt ill youre doesnt dont cant wont weve ive
     youd whats theres hes shes wasnt arent im wouldnt couldnt shouldnt each every true
-    false uh-huh mm-hmm dunno heres etc though such thought less both means saw
+    false uh-huh mm-hmm dunno heres etc though such thought less both means saw yet anyway
+    somehow quote
     """
 )
 _EDGE_STOP -= words("learning end time times call point part problem problems question work")
@@ -99,6 +100,8 @@ def _tokens(text: str) -> list[list[str]]:
                     if run:
                         runs.append(run)
                     run = []
+                elif token.casefold().endswith("'s"):  # "Google's" is about Google
+                    run.append(token[:-2])
                 else:
                     run.append(token)
             if run:
