@@ -153,7 +153,11 @@ def build_services(
 
     reduce_spec = model if model is not None else settings.model
     map_spec = map_model if map_model is not None else settings.map_model
-    spans = CachedEmbedder(embedder or load_embedder(settings.embedder))
+    base = embedder or load_embedder(settings.embedder)
+    preload = getattr(base, "preload", None)
+    if callable(preload):  # its seconds of loading overlap the tokenizer, parsing, chunking
+        preload()
+    spans = CachedEmbedder(base)
     tokens = tokenizer or get_tokenizer(settings.encoding, settings.tokenizer_timeout)
     if reduce_spec is None or reduce_spec == OFFLINE:
         if map_spec is not None and map_spec != OFFLINE:

@@ -16,12 +16,14 @@ torch and sentence-transformers are imported only when a model is first loaded.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
 import math
 import os
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -164,6 +166,17 @@ class MiniLMEmbedder:
         """The loaded ``SentenceTransformer`` (loaded once per process and folder)."""
         return _load_sentence_transformer(str(self.path))
 
+    def preload(self) -> None:
+        """Start loading the model in a background thread, so that the seconds it takes
+        overlap the run's own start (imports, parsing, chunking); a failure is left for
+        the first :meth:`embed` to report."""
+
+        def load() -> None:
+            with contextlib.suppress(Exception):
+                _load_sentence_transformer(str(self.path))
+
+        threading.Thread(target=load, name="longsum-minilm-preload", daemon=True).start()
+
     @property
     def dim(self) -> int:
         """Length of the model's sentence embedding (384 for MiniLM)."""
@@ -213,9 +226,18 @@ class MiniLMEmbedder:
         return window_texts(text, words, max_pieces=max(1, max_pieces // 2))
 
 
-@functools.lru_cache(maxsize=4)
+_LOAD_LOCK = threading.Lock()
+
+
 def _load_sentence_transformer(path: str) -> Any:
-    """Load the model in ``path`` once per process, offline, on the CPU."""
+    """Load the model in ``path`` once per process, offline, on the CPU (thread-safe: a
+    preload in the background and the first embed never load it twice)."""
+    with _LOAD_LOCK:
+        return _load_once(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_once(path: str) -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
