@@ -130,8 +130,9 @@ def _top(text: str, n: int) -> list[str]:
 
 class ScriptedResponder:
     """Answers by prompt kind. ``faults``: "dpo" (first answers break the contract the way
-    dpo_model_output.json does, repairs are right), "never" (every answer breaks it), or
-    None (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
+    dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
+    "repeat" (every section, written or repaired, repeats its third bullet), or None
+    (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
     def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
         self.faults = faults
@@ -207,6 +208,8 @@ class ScriptedResponder:
         broken = self.faults == "never" or (self.faults == "dpo" and not repair)
         if broken:  # like dpo_model_output.json: a bullet short, a topic too many
             bullets, topics = bullets[:3], [*topics, "Extra Topic"]
+        if self.faults == "repeat":  # like the 0.5B model: one bullet twice, every time
+            bullets = [*bullets[:3], bullets[2]]
         return json.dumps(
             {
                 "title": f"Repaired {top[0]}" if repair else f"Section {number}: {top[0]} talk",

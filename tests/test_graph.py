@@ -194,3 +194,18 @@ def test_driving_the_graph_synchronously_says_how_to_drive_it(
     graph = build_summarize_graph(services_for(tmp_path, ScriptedResponder()))
     with pytest.raises(ConfigError, match="ainvoke"):
         graph.invoke({"path": str(shared_dir / "data/seed_transcripts/zig.txt")})
+
+
+def test_a_model_that_repeats_a_bullet_on_every_repair_still_gets_four(
+    tmp_path: Path, seed: Path
+) -> None:
+    # Seen with the 0.5B model: the repair of "3 bullets" answered the same duplicate twice,
+    # and the run failed over a point its own notes held.
+    responder = ScriptedResponder(faults="repeat")
+    result = run(seed, services_for(tmp_path, responder))
+    assert result.extended["validation"]["repair_rounds"] == 1
+    points = {p for n in result.extended["notes"] for p in n["key_points"]}
+    for section in result.summary.model_dump(mode="json", by_alias=True)["sections"]:
+        bullets = section["content"]
+        assert len(set(bullets)) == 4
+        assert bullets[3] in points, "the fourth bullet comes from the section's notes"

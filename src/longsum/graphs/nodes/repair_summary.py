@@ -22,7 +22,12 @@ from longsum.graphs.nodes.write_overview import (
     sections_text,
     topics_dict,
 )
-from longsum.graphs.nodes.write_section import draft_offline, section_task, written_section
+from longsum.graphs.nodes.write_section import (
+    draft_offline,
+    section_task,
+    with_distinct_bullets,
+    written_section,
+)
 from longsum.graphs.notes import notes_text
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SummarizeState
@@ -87,6 +92,7 @@ def make_repair_summary(
                 max_tokens=settings.section_max_tokens,
             )
             records.append(record(rec, state["run_id"]))
+            draft = with_distinct_bullets(draft, task)
         # Fix only what is wrong: fields no violation names keep their current text, so a
         # repair cannot break what was already right (a small model may echo the prompt).
         fixed = written_section(task, draft)

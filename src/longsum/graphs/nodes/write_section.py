@@ -12,6 +12,7 @@ from langgraph.types import Send
 
 from longsum.agent.prompts import WRITE_SECTION, render
 from longsum.agent.schemas import SectionDraft
+from longsum.contract import BULLET_COUNT
 from longsum.graphs.notes import notes_text, span_text, working_notes
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
@@ -22,6 +23,7 @@ __all__ = [
     "make_route_sections",
     "make_write_section",
     "section_task",
+    "with_distinct_bullets",
     "written_section",
 ]
 
@@ -46,6 +48,21 @@ def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
         start=plan.start,
         end=plan.end,
     )
+
+
+def with_distinct_bullets(draft: SectionDraft, task: SectionTask) -> SectionDraft:
+    """``draft`` with repeated bullets dropped and, when that leaves fewer than four, its
+    notes' own points added (the section's, then its related chunks'): a model that repeats
+    a bullet on every repair round cannot fail the run over a point its notes already hold."""
+    seen: set[str] = set()
+    bullets: list[str] = []
+    reserve = [p for n in [*task["notes"], *task["related"]] for p in n.key_points]
+    for bullet in [*draft.bullets, *reserve]:
+        key = " ".join(re.findall(r"[a-z0-9]+", bullet.casefold()))
+        if key and key not in seen and (len(bullets) < BULLET_COUNT or bullet in draft.bullets):
+            seen.add(key)
+            bullets.append(bullet.strip())
+    return draft.model_copy(update={"bullets": bullets})
 
 
 def draft_offline(services: Services, task: SectionTask, avoid: Sequence[str] = ()) -> SectionDraft:
