@@ -26,6 +26,7 @@ MEASURES: dict[str, tuple[str, bool]] = {
     "repair_rounds": ("repair rounds", False),
     "boundary_mean": ("boundary error, mean", False),
     "boundary_worst": ("boundary error, worst", False),
+    "boundary_located_mean": ("boundary error, located, mean", False),
     "coverage": ("chapter coverage", True),
     "rouge1": ("ROUGE-1 F", True),
     "rouge2": ("ROUGE-2 F", True),
@@ -80,13 +81,18 @@ def score(
     if reference is None:
         return row
     if reference.marks:
-        positions = output.positions
-        row["positions"] = "graph" if positions else "located"
-        if not positions:
-            positions = locate_sections(summary, item.transcript, embedder)
-        aligned = boundary_alignment(positions, [m.position for m in reference.marks])
-        if aligned is not None:
-            row.update(boundary_mean=aligned["mean"], boundary_worst=aligned["worst"])
+        marks = [m.position for m in reference.marks]
+        located = locate_sections(summary, item.transcript, embedder)
+        # The graph knows where its sections start; a baseline's must be located by content.
+        # Located starts are reported for every system too, so all compare the same way.
+        own = output.positions or located
+        row["positions"] = "graph" if output.positions else "located"
+        aligned, by_content = boundary_alignment(own, marks), boundary_alignment(located, marks)
+        row.update(
+            boundary_mean=aligned["mean"],
+            boundary_worst=aligned["worst"],
+            boundary_located_mean=by_content["mean"],
+        )
     if reference.titles:
         row["coverage"] = chapter_coverage(reference.titles, summary, embedder)["share"]
     if reference.summaries:

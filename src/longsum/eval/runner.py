@@ -134,7 +134,6 @@ async def _run_graph(
     on_progress: Callable[[str], None] | None,
 ) -> SystemOutput:
     from longsum.api import run_summary
-    from longsum.eval.locate import section_positions_from_extended
 
     def on_event(node: str, _: dict[str, Any]) -> None:
         if on_progress is not None:
@@ -160,8 +159,19 @@ async def _run_graph(
         valid_final=True,
         repair_rounds=rounds,
         calls=list(extended.get("calls", [])),
-        positions=section_positions_from_extended(extended, transcript),
+        positions=_positions(extended, transcript),
     )
+
+
+def _positions(extended: dict[str, Any], transcript: Path) -> list[float] | None:
+    """The graph's own section starts; None (located by content instead) when the
+    extended result cannot place them."""
+    from longsum.eval.locate import section_positions_from_extended
+
+    try:
+        return section_positions_from_extended(extended, transcript)
+    except ValueError:
+        return None
 
 
 def _graph_options(settings: Settings) -> dict[str, Any]:

@@ -62,6 +62,7 @@ def make_finish_summary(services: Services) -> Callable[[SummarizeState], dict[s
                     "end": c.end,
                     "tokens": c.token_count,
                     "speakers": c.speakers,
+                    "utterances": list(c.utterance_range),
                 }
                 for c in state["chunks"]
             ],
