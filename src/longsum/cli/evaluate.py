@@ -23,6 +23,7 @@ _SHOWN = (
     ("boundary_mean", "bound. mean", "{:.3f}"),
     ("boundary_worst", "bound. worst", "{:.3f}"),
     ("boundary_located_mean", "located", "{:.3f}"),
+    ("boundary_equal_mean", "equal 5ths", "{:.3f}"),
     ("coverage", "coverage", "{:.0%}"),
     ("rouge1", "R-1", "{:.3f}"),
     ("rouge2", "R-2", "{:.3f}"),
@@ -146,7 +147,7 @@ def _report(
 
     means = summary_rows(rows, systems)
     model = settings.model or "none"
-    for title, columns in (("quality", _SHOWN[:11]), ("cost", _SHOWN[11:])):
+    for title, columns in (("quality", _SHOWN[:12]), ("cost", _SHOWN[12:])):
         per_item = Table(title=f"{title}, per transcript")
         per_item.add_column("transcript", no_wrap=True)
         per_item.add_column("system", no_wrap=True)
@@ -156,7 +157,7 @@ def _report(
             cells = (_cell(row.get(k), f) for k, _, f in columns)
             per_item.add_row(row["item"], row["system"], *cells)
         out.print(per_item)
-    for title, columns in (("quality", _SHOWN[:11]), ("cost", _SHOWN[11:])):
+    for title, columns in (("quality", _SHOWN[:12]), ("cost", _SHOWN[12:])):
         table = Table(title=f"{title}, means over {len(items)} transcript(s); model {model}")
         table.add_column("system", no_wrap=True)
         for _, label, _ in columns:

@@ -27,6 +27,7 @@ MEASURES: dict[str, tuple[str, bool]] = {
     "boundary_mean": ("boundary error, mean", False),
     "boundary_worst": ("boundary error, worst", False),
     "boundary_located_mean": ("boundary error, located, mean", False),
+    "boundary_equal_mean": ("boundary error of equal fifths (yardstick)", False),
     "coverage": ("chapter coverage", True),
     "rouge1": ("ROUGE-1 F", True),
     "rouge2": ("ROUGE-2 F", True),
@@ -52,6 +53,7 @@ def score(
         chapter_coverage,
         invented_timestamps,
         rouge_scores,
+        uniform_starts,
         usage,
     )
 
@@ -88,10 +90,13 @@ def score(
         own = output.positions or located
         row["positions"] = "graph" if output.positions else "located"
         aligned, by_content = boundary_alignment(own, marks), boundary_alignment(located, marks)
+        # Five equal fifths, as a yardstick: dense chapters make any split look close.
+        equal = boundary_alignment(uniform_starts(), marks)
         row.update(
             boundary_mean=aligned["mean"],
             boundary_worst=aligned["worst"],
             boundary_located_mean=by_content["mean"],
+            boundary_equal_mean=equal["mean"],
         )
     if reference.titles:
         row["coverage"] = chapter_coverage(reference.titles, summary, embedder)["share"]
