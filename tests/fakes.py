@@ -131,7 +131,8 @@ def _top(text: str, n: int) -> list[str]:
 class ScriptedResponder:
     """Answers by prompt kind. ``faults``: "dpo" (first answers break the contract the way
     dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
-    "repeat" (every section, written or repaired, repeats its third bullet), or None
+    "repeat" (every section, written or repaired, repeats its third bullet and its second
+    topic), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
     def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
@@ -210,6 +211,7 @@ class ScriptedResponder:
             bullets, topics = bullets[:3], [*topics, "Extra Topic"]
         if self.faults == "repeat":  # like the 0.5B model: one bullet twice, every time
             bullets = [*bullets[:3], bullets[2]]
+            topics = [*topics[:2], topics[1]]
         return json.dumps(
             {
                 "title": f"Repaired {top[0]}" if repair else f"Section {number}: {top[0]} talk",

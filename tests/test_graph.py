@@ -209,3 +209,4 @@ def test_a_model_that_repeats_a_bullet_on_every_repair_still_gets_four(
         bullets = section["content"]
         assert len(set(bullets)) == 4
         assert bullets[3] in points, "the fourth bullet comes from the section's notes"
+        assert len(set(section["topics"])) == 3

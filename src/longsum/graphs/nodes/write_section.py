@@ -12,7 +12,7 @@ from langgraph.types import Send
 
 from longsum.agent.prompts import WRITE_SECTION, render
 from longsum.agent.schemas import SectionDraft
-from longsum.contract import BULLET_COUNT
+from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT
 from longsum.graphs.notes import notes_text, span_text, working_notes
 from longsum.graphs.services import Services, record
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
@@ -51,18 +51,25 @@ def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
 
 
 def with_distinct_bullets(draft: SectionDraft, task: SectionTask) -> SectionDraft:
-    """``draft`` with repeated bullets dropped and, when that leaves fewer than four, its
-    notes' own points added (the section's, then its related chunks'): a model that repeats
-    a bullet on every repair round cannot fail the run over a point its notes already hold."""
+    """``draft`` with repeated bullets and topics dropped and, when that leaves fewer than
+    the contract asks for, its notes' own points and terms added (the section's, then its
+    related chunks'): a model that repeats a bullet or a topic on every repair round cannot
+    fail the run over what its notes already hold."""
+    notes = [*task["notes"], *task["related"]]
+    bullets = _distinct(draft.bullets, [p for n in notes for p in n.key_points], BULLET_COUNT)
+    topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
+    return draft.model_copy(update={"bullets": bullets, "topics": topics})
+
+
+def _distinct(given: Sequence[str], reserve: Sequence[str], count: int) -> list[str]:
     seen: set[str] = set()
-    bullets: list[str] = []
-    reserve = [p for n in [*task["notes"], *task["related"]] for p in n.key_points]
-    for bullet in [*draft.bullets, *reserve]:
-        key = " ".join(re.findall(r"[a-z0-9]+", bullet.casefold()))
-        if key and key not in seen and (len(bullets) < BULLET_COUNT or bullet in draft.bullets):
+    kept: list[str] = []
+    for item in [*given, *reserve]:
+        key = " ".join(re.findall(r"[a-z0-9]+", item.casefold()))
+        if key and key not in seen and (len(kept) < count or item in given):
             seen.add(key)
-            bullets.append(bullet.strip())
-    return draft.model_copy(update={"bullets": bullets})
+            kept.append(item.strip())
+    return kept
 
 
 def draft_offline(services: Services, task: SectionTask, avoid: Sequence[str] = ()) -> SectionDraft:
