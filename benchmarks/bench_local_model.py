@@ -48,8 +48,8 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared/data/seed_transcripts"
-DEFAULT_TRANSCRIPT = SEEDS / "mixtral8x7b.txt"
+REAL = Path(__file__).resolve().parents[2] / "shared/data/real"
+DEFAULT_TRANSCRIPT = REAL / "podcast_lex_lisa_randall.txt"  # 59 minutes, ~14k tokens
 TARGET_WALL, TARGET_PROMPT = 1.15, 1.3
 
 
@@ -154,8 +154,9 @@ def instrument(llm: Any) -> tuple[list[Request], dict[str, int]]:
 def request_overhead(llm: Any, text: str, decode_tokens: int) -> dict[str, float]:
     """Milliseconds per decoded token spent in a chat request beyond llama.cpp's prefill
     and decode (sampling, Python per token, templating), for longsum's map prompt on the
-    start of ``text``: without a grammar, and with the chunk-notes JSON-schema grammar that
-    longsum sends (``response_format``)."""
+    start of ``text``: without a grammar; with the chunk-notes JSON-schema grammar that
+    longsum sends (``response_format``) sampled grammar-last, as longsum does; and with
+    that grammar applied to the whole vocabulary per token (llama-cpp-python's own way)."""
     import llama_cpp
 
     from longsum.agent.llamacpp import to_llama_messages
@@ -168,22 +169,29 @@ def request_overhead(llm: Any, text: str, decode_tokens: int) -> dict[str, float
     )
     grammar = {"type": "json_object", "schema": ChunkNotesDraft.model_json_schema()}
     out: dict[str, float] = {}
-    for name, response_format in (("plain", None), ("grammar", grammar)):
+    patched = "_init_sampler" in vars(llm)
+    for name, response_format in (("plain", None), ("grammar", grammar), ("full", grammar)):
+        saved = vars(llm).pop("_init_sampler", None) if name == "full" else None
         llm.reset()
         llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
         began = time.perf_counter()
-        llm.create_chat_completion(
-            messages=messages,
-            max_tokens=decode_tokens,
-            temperature=0.2,
-            response_format=response_format,
-        )
+        try:
+            llm.create_chat_completion(
+                messages=messages,
+                max_tokens=decode_tokens,
+                temperature=0.2,
+                response_format=response_format,
+            )
+        finally:
+            if saved is not None:
+                llm._init_sampler = saved
         wall = time.perf_counter() - began
         perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
         rest = wall - (perf.t_p_eval_ms + perf.t_eval_ms) / 1000
         out[f"{name}_ms"] = 1000 * rest / max(perf.n_eval, 1)
         out[f"{name}_tokens"] = perf.n_eval
         out[f"{name}_decode"] = perf.n_eval / max(perf.t_eval_ms / 1000, 1e-9)
+    out["grammar_last"] = float(patched)
     llm.reset()
     return out
 
@@ -258,12 +266,13 @@ async def main() -> int:
         if not args.no_recheck:
             del llm.create_chat_completion  # the instance's own method again
             after, _ = best_of(llm, text, args)
+        # The ratio's two sides in the same tokens: the model's, which its usage counts in.
+        transcript_tokens = len(llm.tokenize(text.encode("utf-8"), add_bos=False))
     load_after = load_average()
 
     ext = result.extended
     usage = ext["usage"]
     prompt, completion = usage["prompt_tokens"], usage["completion_tokens"]
-    transcript_tokens = ext["transcript"]["tokens"]
     limit = prompt / rates.prefill + completion / rates.decode
     ratio = wall / limit
     prompt_ratio = prompt / transcript_tokens
@@ -295,7 +304,10 @@ async def main() -> int:
     print(
         f"  chat request   beyond prefill+decode: {overhead['plain_ms']:.1f} ms/token plain "
         f"({overhead['plain_tokens']:.0f} tokens), {overhead['grammar_ms']:.1f} ms/token with "
-        f"the notes grammar ({overhead['grammar_tokens']:.0f} tokens)"
+        f"the notes grammar sampled grammar-last ({overhead['grammar_tokens']:.0f} tokens), "
+        f"{overhead['full_ms']:.1f} ms/token with it over the whole vocabulary "
+        f"({overhead['full_tokens']:.0f} tokens)"
+        + ("" if overhead["grammar_last"] else "  [grammar-last not installed]")
     )
     if after is not None:
         print(
@@ -305,7 +317,8 @@ async def main() -> int:
     print()
     print(f"(b) longsum on {args.transcript.name}")
     print(
-        f"  transcript     {transcript_tokens} tokens, {len(ext['chunks'])} chunks; "
+        f"  transcript     {transcript_tokens} model tokens ({ext['transcript']['tokens']} "
+        f"cl100k), {len(ext['chunks'])} chunks; "
         f"repair rounds {ext['validation']['repair_rounds']}"
     )
     print("  calls          " + ", ".join(f"{n} {k}" for k, n in usage_by_node(usage)))
@@ -330,7 +343,7 @@ async def main() -> int:
             f"  with the rates measured after: limit {late:.1f} s, wall / limit {wall / late:.2f} x"
         )
     print()
-    print_breakdown(requests, events, usage, rates, wall)
+    print_breakdown(requests, events, ext, rates, wall)
     return 0
 
 
@@ -341,12 +354,14 @@ def usage_by_node(usage: dict[str, Any]) -> list[tuple[str, int]]:
 def print_breakdown(
     requests: list[Request],
     events: list[dict[str, Any]],
-    usage: dict[str, Any],
+    ext: dict[str, Any],
     rates: Rates,
     wall: float,
 ) -> None:
     """Where the run's wall time went: per node against its share of the limit, then
     inside and outside the llama.cpp requests."""
+    usage = ext["usage"]
+    attempts = sum(int(c.get("attempts", 1)) for c in ext["calls"])
     print("per node        calls  prompt  compl.  latency   limit  latency/limit")
     for node, v in sorted(usage["by_node"].items(), key=lambda kv: -kv[1]["latency_s"]):
         share = v["prompt_tokens"] / rates.prefill + v["completion_tokens"] / rates.decode
@@ -365,7 +380,8 @@ def print_breakdown(
     print("where the time went (llama.cpp's counters over every request of the run)")
     print(
         f"  requests       {len(requests)} ({failed} raised); usage counts "
-        f"{usage['llm_calls']} calls; failed calls in the trace: {dict(errors) or 0}"
+        f"{usage['llm_calls']} calls, {attempts} requests with regrowths; failed calls in "
+        f"the trace: {dict(errors) or 0}"
     )
     print(
         f"  prefilled      {prefilled} of {usage['prompt_tokens']} prompt tokens "
