@@ -109,17 +109,7 @@ async def run_system(
         else:
             output = await _run_baseline(system, transcript, settings, str(model))
     except SummaryValidationError as exc:
-        output = SystemOutput(
-            system=system,
-            item=transcript.stem,
-            model=model_id,
-            summary=exc.candidate if isinstance(exc.candidate, dict) else None,
-            valid_first=False,
-            valid_final=False,
-            repair_rounds=settings.max_repair_rounds,
-            violations=[str(v) for v in exc.violations],
-            error=str(exc),
-        )
+        output = _failed_output(system, transcript, model_id, exc, settings)
     output.wall_s = round(time.perf_counter() - began, 2)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(output), ensure_ascii=False), encoding="utf-8")
@@ -160,6 +150,29 @@ async def _run_graph(
         repair_rounds=rounds,
         calls=list(extended.get("calls", [])),
         positions=_positions(extended, transcript),
+    )
+
+
+def _failed_output(
+    system: str, transcript: Path, model_id: str, exc: SummaryValidationError, settings: Settings
+) -> SystemOutput:
+    """A graph run that never validated: its last candidate and violations, and what the
+    run cost (calls, repair rounds used, section positions) from the extended result the
+    error carries; the bound of repair rounds only when the error carries none."""
+    extended = exc.extended or {}
+    rounds = exc.repair_rounds
+    return SystemOutput(
+        system=system,
+        item=transcript.stem,
+        model=str(extended.get("models", {}).get("reduce", model_id)),
+        summary=exc.candidate if isinstance(exc.candidate, dict) else None,
+        valid_first=False,
+        valid_final=False,
+        repair_rounds=settings.max_repair_rounds if rounds is None else rounds,
+        violations=[str(v) for v in exc.violations],
+        calls=exc.calls,
+        positions=_positions(extended, transcript) if extended.get("sections") else None,
+        error=str(exc),
     )
 
 

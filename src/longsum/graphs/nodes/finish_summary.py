@@ -13,7 +13,7 @@ from longsum.graphs.notes import working_notes
 from longsum.graphs.services import Services
 from longsum.graphs.state import SummarizeState
 
-__all__ = ["make_fail_summary", "make_finish_summary", "usage"]
+__all__ = ["extended_result", "make_fail_summary", "make_finish_summary", "usage"]
 
 
 def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> dict[str, Any]:
@@ -42,51 +42,57 @@ def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> d
     }
 
 
+def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]:
+    """Everything beyond the contract a run knows: chunks, sections' times and sources,
+    notes, repairs and rounds used, token usage and the call records. Built for a
+    finished run, and for a failed one (carried by its :class:`SummaryValidationError`)."""
+    info = state["transcript"]
+    sections = [state["sections"][i] for i in sorted(state.get("sections", {}))]
+    related = {p.index: [h.model_dump() for h in p.related] for p in state.get("plan", [])}
+    return {
+        "engine": services.engine,
+        "models": {"map": services.model_id("map"), "reduce": services.model_id("reduce")},
+        "transcript": info.model_dump(),
+        "chunks": [
+            {
+                "id": c.id,
+                "start": c.start,
+                "end": c.end,
+                "tokens": c.token_count,
+                "speakers": c.speakers,
+                "utterances": list(c.utterance_range),
+            }
+            for c in state.get("chunks", [])
+        ],
+        "sections": [
+            {
+                "index": s.index,
+                "title": s.title,
+                "start": s.start,
+                "end": s.end,
+                "chunk_ids": s.chunk_ids,
+                "related": related.get(s.index, []),
+            }
+            for s in sections
+        ],
+        "notes": [n.model_dump() for n in working_notes(state)],
+        "collapse_depth": state.get("collapse_depth", 0),
+        "validation": {
+            "repair_rounds": state.get("repair_round", 0),
+            "repairs": state.get("repairs", []),
+        },
+        "usage": usage(state.get("calls", []), state["run_id"], info.tokens),
+        "calls": state.get("calls", []),
+    }
+
+
 def make_finish_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
     """The node, bound to ``services``."""
 
     def finish_summary(state: SummarizeState) -> dict[str, Any]:
         """The validated contract summary and the extended result."""
         summary = Summary.model_validate(state["candidate"]).model_dump(mode="json", by_alias=True)
-        info = state["transcript"]
-        sections = [state["sections"][i] for i in sorted(state["sections"])]
-        related = {p.index: [h.model_dump() for h in p.related] for p in state["plan"]}
-        extended = {
-            "engine": services.engine,
-            "models": {"map": services.model_id("map"), "reduce": services.model_id("reduce")},
-            "transcript": info.model_dump(),
-            "chunks": [
-                {
-                    "id": c.id,
-                    "start": c.start,
-                    "end": c.end,
-                    "tokens": c.token_count,
-                    "speakers": c.speakers,
-                    "utterances": list(c.utterance_range),
-                }
-                for c in state["chunks"]
-            ],
-            "sections": [
-                {
-                    "index": s.index,
-                    "title": s.title,
-                    "start": s.start,
-                    "end": s.end,
-                    "chunk_ids": s.chunk_ids,
-                    "related": related.get(s.index, []),
-                }
-                for s in sections
-            ],
-            "notes": [n.model_dump() for n in working_notes(state)],
-            "collapse_depth": state.get("collapse_depth", 0),
-            "validation": {
-                "repair_rounds": state.get("repair_round", 0),
-                "repairs": state.get("repairs", []),
-            },
-            "usage": usage(state.get("calls", []), state["run_id"], info.tokens),
-            "calls": state.get("calls", []),
-        }
-        return {"summary": summary, "extended": extended}
+        return {"summary": summary, "extended": extended_result(services, state)}
 
     return finish_summary
 
@@ -113,6 +119,8 @@ def make_fail_summary(services: Services) -> Callable[[SummarizeState], dict[str
             f"{first['message']}; the last candidate and its violations are saved in {path}",
             violations=violations,
             candidate=state["candidate"],
+            extended=extended_result(services, state),
+            run_id=state["run_id"],
         )
 
     return fail_summary
