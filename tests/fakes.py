@@ -132,7 +132,8 @@ class ScriptedResponder:
     """Answers by prompt kind. ``faults``: "dpo" (first answers break the contract the way
     dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
     "repeat" (every section, written or repaired, repeats its third bullet and its second
-    topic), or None
+    topic), "copy" (every section after the first, written or repaired, answers the bullets
+    it last gave the section before it, once it has answered that one), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
     def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
@@ -140,6 +141,8 @@ class ScriptedResponder:
         self.fail_chunks = set(fail_chunks)
         self.kinds: Counter[str] = Counter()
         self.notes_parts: list[int] = []
+        self.bullets: dict[int, list[str]] = {}  # the last bullets answered, by section
+        self.repairs: list[str] = []  # the section repair prompts
         self._lock = threading.Lock()
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
@@ -200,6 +203,9 @@ class ScriptedResponder:
     def _section(self, prompt: str, *, repair: bool) -> str:
         number = int(re.search(r"[Ss]ection (\d+)", prompt).group(1))  # type: ignore[union-attr]
         self._count("repair_section" if repair else "section")
+        if repair:
+            with self._lock:
+                self.repairs.append(prompt)
         top = _top(prompt.split("notes", 1)[-1], 8) or ["topic"]
         bullets = [
             f"Section {number} explains {w} with concrete detail number {i}."
@@ -212,6 +218,10 @@ class ScriptedResponder:
         if self.faults == "repeat":  # like the 0.5B model: one bullet twice, every time
             bullets = [*bullets[:3], bullets[2]]
             topics = [*topics[:2], topics[1]]
+        with self._lock:
+            if self.faults == "copy":  # like the 0.5B model: section 5 wrote section 4's
+                bullets = list(self.bullets.get(number - 1, bullets))
+            self.bullets[number] = bullets
         return json.dumps(
             {
                 "title": f"Repaired {top[0]}" if repair else f"Section {number}: {top[0]} talk",

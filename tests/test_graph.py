@@ -210,3 +210,29 @@ def test_a_model_that_repeats_a_bullet_on_every_repair_still_gets_four(
         assert len(set(bullets)) == 4
         assert bullets[3] in points, "the fourth bullet comes from the section's notes"
         assert len(set(section["topics"])) == 3
+
+
+def test_a_model_that_copies_another_sections_bullets_on_every_repair_still_ends_valid(
+    tmp_path: Path, seed: Path
+) -> None:
+    # Seen with the 0.5B model on an AMI meeting: section 5 wrote section 4's four bullets,
+    # its repair wrote them again on both rounds, and the run failed. One call at a time, so
+    # every section after the first is written after (and copies) the one before it.
+    responder = ScriptedResponder(faults="copy")
+    result = run(seed, services_for(tmp_path, responder, concurrency=1))
+    validation = result.extended["validation"]
+    blamed = [line for r in validation["repairs"] if r["kind"] == "llm" for line in r["violations"]]
+    assert blamed == [
+        f"$.sections[{i}].content: has the same bullets as $.sections[0].content; write its own"
+        for i in range(1, 5)
+    ]
+    assert all("content[3]: is already a bullet of section 1" in p for p in responder.repairs)
+    assert validation["repair_rounds"] == 1, "fixed in code, without another model call"
+    assert responder.kinds["repair_section"] == 4
+    summary = result.summary.model_dump(mode="json", by_alias=True)
+    assert validate_summary(summary) == []
+    bullets = [b.casefold() for s in summary["sections"] for b in s["content"]]
+    assert len(set(bullets)) == len(bullets) == 20, "no two sections share a bullet"
+    points = {p for n in result.extended["notes"] for p in n["key_points"]}
+    assert set(summary["sections"][0]["content"]) == set(responder.bullets[1])
+    assert all(set(s["content"]) <= points for s in summary["sections"][1:])

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from longsum.agent.prompts import instruction_texts
+from longsum.agent.schemas import SectionDraft
 from longsum.graphs.nodes.collapse_notes import group_notes
 from longsum.graphs.nodes.plan_sections import segment
 from longsum.graphs.nodes.summarize_chunk import grounded
-from longsum.graphs.nodes.write_section import clean_title
+from longsum.graphs.nodes.write_section import clean_title, with_distinct_bullets
 from longsum.graphs.services import chunk_bounds
-from longsum.graphs.state import ChunkNotes
+from longsum.graphs.state import ChunkNotes, SectionPlan, SectionTask
 from longsum.settings import load_settings
 from longsum.tools.rules import contract_violations
 
@@ -86,6 +87,57 @@ def test_clean_title_removes_a_models_own_numbering() -> None:
     assert clean_title("Section 3: Dark Matter") == "Dark Matter"
     assert clean_title("Part 2 - Inflation") == "Inflation"
     assert clean_title("Sectioning data") == "Sectioning data"
+
+
+def section_task_with(points: list[str], related: list[str] | None = None) -> SectionTask:
+    def notes(chunk: str, key_points: list[str]) -> ChunkNotes:
+        return ChunkNotes(
+            chunk_ids=[chunk],
+            first=0,
+            last=0,
+            start=None,
+            end=None,
+            topic="t",
+            key_points=key_points,
+            terms=["alpha", "beta", "gamma"],
+            names=[],
+        )
+
+    plan = SectionPlan(index=1, chunk_ids=["c1"], start=None, end=None, working_title="w")
+    return {
+        "plan": plan,
+        "notes": [notes("c1", points)],
+        "related": [notes("c9", related)] if related else [],
+        "theme": [1.0],
+        "related_theme": None,
+        "background": [1.0],
+        "own_text": "",
+        "run_id": "r",
+    }
+
+
+def test_bullets_another_section_holds_are_replaced_from_the_notes() -> None:
+    other = ["Budget is tight.", "The team picks yellow.", "Kim runs the demo.", "Ship in May."]
+    copied = ["budget is TIGHT", "The team picks yellow.", "Kim runs the demo!", "Ship in May"]
+    task = section_task_with(["The remote gets a dial.", "Kim runs the demo."], ["Batteries last."])
+    draft = SectionDraft(title="Remote design", bullets=copied, topics=["alpha", "beta", "gamma"])
+    fixed = with_distinct_bullets(draft, task, taken=other)
+    # Own points first, then the related chunks'; the last resort is a taken bullet.
+    assert fixed.bullets == [
+        "The remote gets a dial.",
+        "Batteries last.",
+        "budget is TIGHT",
+        "The team picks yellow.",
+    ]
+    assert contract_violations({"sections": [{"content": other}, {"content": fixed.bullets}]}) == []
+    enough = section_task_with(["One.", "Two.", "Three.", "Four.", "Budget is tight."])
+    assert with_distinct_bullets(draft, enough, taken=other).bullets == [
+        "One.",
+        "Two.",
+        "Three.",
+        "Four.",
+    ]
+    assert with_distinct_bullets(draft, enough).bullets == copied, "nothing taken, all kept"
 
 
 def test_echoed_instructions_are_copied_text(shared_dir: object) -> None:

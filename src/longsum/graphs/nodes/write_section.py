@@ -23,6 +23,7 @@ __all__ = [
     "make_route_sections",
     "make_write_section",
     "section_task",
+    "text_key",
     "with_distinct_bullets",
     "written_section",
 ]
@@ -50,25 +51,54 @@ def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
     )
 
 
-def with_distinct_bullets(draft: SectionDraft, task: SectionTask) -> SectionDraft:
+def with_distinct_bullets(
+    draft: SectionDraft, task: SectionTask, taken: Sequence[str] = ()
+) -> SectionDraft:
     """``draft`` with repeated bullets and topics dropped and, when that leaves fewer than
     the contract asks for, its notes' own points and terms added (the section's, then its
     related chunks'): a model that repeats a bullet or a topic on every repair round cannot
-    fail the run over what its notes already hold."""
+    fail the run over what its notes already hold.
+
+    ``taken`` are the bullets other sections hold: a bullet equal to one of them (ignoring
+    case, spacing and punctuation, which covers the validator's comparison) is dropped and
+    replaced the same way, so a model that copies another section's bullets on every repair
+    round cannot fail the run either. Only when the notes hold too few other points are
+    taken bullets kept, to fill the count (a section sharing some bullets is still valid)."""
     notes = [*task["notes"], *task["related"]]
-    bullets = _distinct(draft.bullets, [p for n in notes for p in n.key_points], BULLET_COUNT)
+    points = [p for n in notes for p in n.key_points]
+    bullets = _distinct(draft.bullets, points, BULLET_COUNT, taken)
     topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
     return draft.model_copy(update={"bullets": bullets, "topics": topics})
 
 
-def _distinct(given: Sequence[str], reserve: Sequence[str], count: int) -> list[str]:
+def text_key(text: str) -> str:
+    """Comparison form of a bullet or topic: its lowercase letters and digits, as words."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+def _distinct(
+    given: Sequence[str], reserve: Sequence[str], count: int, taken: Sequence[str] = ()
+) -> list[str]:
+    """``given`` without repeats or ``taken`` items, topped up to ``count`` from
+    ``reserve``; then, if still short, from the taken ones (a repeat never)."""
+    banned = {text_key(item) for item in taken}
     seen: set[str] = set()
     kept: list[str] = []
-    for item in [*given, *reserve]:
-        key = " ".join(re.findall(r"[a-z0-9]+", item.casefold()))
-        if key and key not in seen and (len(kept) < count or item in given):
+
+    def add(item: str, always: bool) -> None:
+        key = text_key(item)
+        if key and key not in seen and (len(kept) < count or always):
             seen.add(key)
             kept.append(item.strip())
+
+    for item in given:
+        if text_key(item) not in banned:
+            add(item, always=True)  # the model's own: kept, even past the count
+    for item in reserve:
+        if text_key(item) not in banned:
+            add(item, always=False)
+    for item in [*given, *reserve]:  # the last resort: shared with another section
+        add(item, always=False)
     return kept
 
 
