@@ -46,7 +46,7 @@ def test_segment_never_leaves_a_section_empty_and_covers_all() -> None:
 
 def test_short_transcripts_get_finer_chunks() -> None:
     settings = load_settings()
-    assert chunk_bounds(69_000, settings) == (3000, 150)
+    assert chunk_bounds(69_000, settings) == (3000, settings.overlap_tokens)
     bound, overlap = chunk_bounds(3000, settings)
     assert bound < 3000 / 5 and overlap <= bound // 6
     assert chunk_bounds(100, settings)[0] == 48

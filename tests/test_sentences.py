@@ -270,3 +270,10 @@ def test_content_words_are_lowercase_and_skip_stop_words_and_fillers() -> None:
 
 def test_words_is_the_set_of_whitespace_separated_words() -> None:
     assert words(" so  but\nnow so ") == frozenset({"so", "but", "now"})
+
+
+def test_quotes_left_open_by_removed_fillers_are_closed_up_or_dropped() -> None:
+    assert clean_sentence('" um the issue with metrics is that they miss new errors') == (
+        "The issue with metrics is that they miss new errors."
+    )
+    assert clean_sentence('" uh the issue" was his phrase') == '"The issue" was his phrase.'

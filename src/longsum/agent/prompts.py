@@ -34,7 +34,7 @@ __all__ = [
     "schema_text",
 ]
 
-PROMPT_VERSION = "2026-11-23.3"
+PROMPT_VERSION = "2026-11-23.4"
 
 _SYSTEM = (
     "You summarize long transcripts (podcasts, lectures, meetings) one piece at a time. "
@@ -125,14 +125,15 @@ REPAIR_SECTION = ChatPromptTemplate.from_messages(
             "Section {number} of a transcript summary breaks these rules:\n{violations}\n\n"
             "The section as written:\n{candidate}\n\n"
             "Its notes:\n<notes>\n{notes}\n</notes>\n\n"
-            "Its part of the transcript:\n<transcript_part>\n{text}\n</transcript_part>\n\n"
             "Return the corrected section: every bullet a different point, every topic a "
             "different topic. Keep what is right; fix only what the rules name.\n\n"
             "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]
 )
-"""Repair step for one section: the exact violations, the candidate, the source notes."""
+"""Repair step for one section: the exact violations, the candidate, its notes (not its
+transcript: the notes hold its points, and a second reading of the chunk would cost as much
+as the map step did)."""
 
 REPAIR_PIECE = ChatPromptTemplate.from_messages(
     [

@@ -62,6 +62,8 @@ _LEADING = re.compile(
 )
 _STUTTER = re.compile(r"\b(\w+(?:'\w+)?(?:\s+\w+(?:'\w+)?){0,2})(?:[\s,]+\1\b)+", re.IGNORECASE)
 """A word or run of up to three words said again at once ("the current the current")."""
+_OPEN_QUOTE = re.compile(r"^([\"“‘(\[])\s+")
+_FIRST_LETTER = re.compile(r"^([\"'“‘(\[]*)(\w)")
 _LONE_I = re.compile(r"\bi\b(?=(?:'[a-z]+)?\b)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
 _STOP = words(
@@ -173,9 +175,13 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
         cut = _best_cut(words, max_words - 6, max_words)
         text = " ".join(words[:cut])
     text = _LONE_I.sub("I", text).rstrip(" ,;:-")
+    # A quote whose first words were fillers opens onto a space; one never closed is noise.
+    text = _OPEN_QUOTE.sub(r"\1", text)
+    if text[:1] in "\"“" and sum(text.count(q) for q in "\"“”") == 1:
+        text = text[1:].lstrip()
     if not text:
         return ""
-    text = text[0].upper() + text[1:]
+    text = _FIRST_LETTER.sub(lambda m: m.group(1) + m.group(2).upper(), text, count=1)
     return text if text.rstrip("\"')”’")[-1:] in (".", "!", "?", "…") else text + "."
 
 

@@ -105,8 +105,6 @@ def make_repair_summary(
             for change in event.get("changes", [])
             if change.startswith(prefix) and "duplicate" in change
         ]
-        own = set(plan.chunk_ids)
-        text = "\n".join(c.own_text for c in state["chunks"] if c.id in own)
         budget = settings.reduce_budget // 5
         messages = render(
             REPAIR_SECTION,
@@ -115,7 +113,6 @@ def make_repair_summary(
             violations="\n".join([*lines, *dropped, *_taken_lines(sections, index, lines)]),
             candidate=json.dumps(current, ensure_ascii=False, indent=1),
             notes=services.tokenizer.truncate(notes_text(task["notes"]), budget),
-            text=services.tokenizer.truncate(text, budget),
         )
         draft, rec = await services.ask(
             llm,
