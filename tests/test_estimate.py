@@ -14,7 +14,7 @@ from langchain_core.messages import BaseMessage
 from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
 from longsum.cli.plan import chunk_as_the_graph
-from longsum.graphs.estimate import FILL, estimate_calls, max_repair_calls, per_node
+from longsum.graphs.estimate import NOTE_TOKENS, estimate_calls, max_repair_calls, per_node
 from longsum.settings import load_settings
 from longsum.tools.tokens import get_tokenizer
 
@@ -65,7 +65,7 @@ def test_plan_matches_the_run_call_for_call(tmp_path: Path, seed: Path) -> None:
     ]
     assert [c.prompt_tokens for c in maps] == sent, "map prompts are counted exactly"
     assert all(c.exact_prompt for c in maps)
-    cap = round(settings.notes_max_tokens * FILL)
+    cap = min(NOTE_TOKENS, settings.notes_max_tokens)
     assert [c.completion_tokens for c in maps] == [min(cap, c.token_count) for c in chunks]
 
 

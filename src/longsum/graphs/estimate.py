@@ -3,11 +3,12 @@
 Map prompts are counted exactly: each chunk's prompt is rendered from the same template with
 the same values as ``summarize_chunk`` and counted with the run's tokenizer. Everything after
 the map reads what models will have written, so it is estimated on stated assumptions:
-an answer fills :data:`FILL` of its output cap (``notes_max_tokens`` and so on), notes are
+an answer fills :data:`FILL` of its output cap (``section_max_tokens`` and so on) and a
+chunk's notes run to :data:`NOTE_TOKENS` (at most their cap), notes are
 no longer than what they take notes on (a chunk, or the notes a collapse condenses), and
 notes read back in a prompt are as long as the answer that wrote them. The README's measurement,
 26 chunks of a 3 h 42 min podcast giving ~6k tokens of notes (~230 of a 400-token cap),
-is where the 0.6 comes from. Repairs are expected to be none; at most
+is where the 0.6 and the 240 come from. Repairs are expected to be none; at most
 :func:`max_repair_calls` happen. Nothing here loads or calls a model or an embedder.
 """
 
@@ -37,10 +38,14 @@ from longsum.settings import Settings
 from longsum.tools.chunking import Chunk
 from longsum.tools.tokens import Tokenizer
 
-__all__ = ["FILL", "PlannedCall", "estimate_calls", "max_repair_calls", "per_node"]
+__all__ = ["FILL", "NOTE_TOKENS", "PlannedCall", "estimate_calls", "max_repair_calls", "per_node"]
 
 FILL = 0.6
 """Assumed share of its output cap that an answer uses (see the module docstring)."""
+
+NOTE_TOKENS = 240
+"""Assumed tokens of one chunk's notes: their cap is set for the longest notes the schema
+allows, not for the typical ones."""
 
 REPAIR_PIECES = MIN_SECTIONS + 2
 """Pieces one repair round may rewrite: each section, the introduction, the topics."""
@@ -122,7 +127,7 @@ def estimate_calls(
     expected; see :func:`max_repair_calls`)."""
     if not chunks:
         return []
-    note_size = round(settings.notes_max_tokens * FILL)
+    note_size = min(NOTE_TOKENS, settings.notes_max_tokens)
     section_size = round(settings.section_max_tokens * FILL)
     overview_size = round(settings.overview_max_tokens * FILL)
     whole = span_text(chunks[0].start, chunks[-1].end)

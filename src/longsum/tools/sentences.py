@@ -177,7 +177,7 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
     text = _LONE_I.sub("I", text).rstrip(" ,;:-")
     # A quote whose first words were fillers opens onto a space; one never closed is noise.
     text = _OPEN_QUOTE.sub(r"\1", text)
-    if text[:1] in "\"“" and sum(text.count(q) for q in "\"“”") == 1:
+    if text[:1] in '"“' and sum(text.count(q) for q in '"“”') == 1:
         text = text[1:].lstrip()
     if not text:
         return ""
