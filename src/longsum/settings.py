@@ -175,9 +175,8 @@ class Settings(BaseSettings):
         ge=64,
         description=(
             "Output cap for one chunk's notes. The fullest notes the schema allows (6 points, "
-            "8 terms, 8 names) run to ~450 tokens; typical ones to ~230. A cap under the "
-            "fullest has those notes asked again with the chunk resent: at 400, 2 of the 25 "
-            "map calls on a 3 h 42 min podcast were."
+            "8 terms, 8 names) run to ~450 tokens, typical ones to ~230; notes cut off at "
+            "the cap are asked again with a doubled cap, the whole chunk sent again."
         ),
     )
     section_max_tokens: int = Field(
