@@ -60,3 +60,14 @@ def _block_real_models() -> object:
         os.environ.pop("LONGSUM_BLOCK_REAL_MODELS", None)
     else:
         os.environ["LONGSUM_BLOCK_REAL_MODELS"] = previous
+
+
+@pytest.fixture
+def isolated_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI runs with caches in tmp, an in-memory vector store, the hashing embedder (no
+    MiniLM if the offline engine runs) and no model from the environment."""
+    monkeypatch.setenv("LONGSUM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LONGSUM_VECTOR_STORE", "memory")
+    monkeypatch.setenv("LONGSUM_EMBEDDER", "hashing")
+    monkeypatch.delenv("LONGSUM_MODEL", raising=False)
+    monkeypatch.delenv("LONGSUM_MAP_MODEL", raising=False)

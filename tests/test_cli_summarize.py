@@ -37,14 +37,7 @@ GRAPH_NODES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Caches in tmp, no model from the environment, no MiniLM if the offline engine runs."""
-    monkeypatch.setenv("LONGSUM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LONGSUM_VECTOR_STORE", "memory")
-    monkeypatch.setenv("LONGSUM_EMBEDDER", "hashing")
-    monkeypatch.delenv("LONGSUM_MODEL", raising=False)
-    monkeypatch.delenv("LONGSUM_MAP_MODEL", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 @pytest.fixture

@@ -17,12 +17,7 @@ from longsum.eval.runner import plan_systems
 cli = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LONGSUM_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("LONGSUM_VECTOR_STORE", "memory")
-    monkeypatch.setenv("LONGSUM_EMBEDDER", "hashing")
-    monkeypatch.delenv("LONGSUM_MODEL", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from longsum.contract import Summary
-from longsum.errors import InputError, SummaryValidationError
+from longsum.errors import InputError
 from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services, build_services
 from longsum.memory.runs import RunRecord
@@ -123,39 +123,35 @@ async def run_summary(
         thread_id=thread_id,
     )
     with record:
-        try:
-            async with _persistence(settings, thread_id) as (checkpointer, cache):
-                graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
-                # Added to the callbacks list, not as a manager: LangSmith's tracer still joins.
-                config: dict[str, Any] = {"recursion_limit": 100, "callbacks": [record.tracer]}
-                if thread_id is not None:
-                    config["configurable"] = {"thread_id": thread_id}
-                    snapshot = await graph.aget_state(config)
-                    if snapshot.values and snapshot.next:
-                        graph_input = None  # resume where the run stopped
-                    elif snapshot.values.get("summary"):
-                        record.finished(snapshot.values["summary"], snapshot.values["extended"])
-                        return _result(snapshot.values, began, thread_id)
-                if graph_input is not None:
-                    graph_input["run_id"] = run_id
-                final: dict[str, Any] = {}
-                async for mode, chunk in graph.astream(
-                    graph_input, config, stream_mode=["updates", "values"]
-                ):
-                    if mode == "values":
-                        final = chunk
+        async with _persistence(settings, thread_id) as (checkpointer, cache):
+            graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+            # Added to the callbacks list, not as a manager: LangSmith's tracer still joins.
+            config: dict[str, Any] = {"recursion_limit": 100, "callbacks": [record.tracer]}
+            if thread_id is not None:
+                config["configurable"] = {"thread_id": thread_id}
+                snapshot = await graph.aget_state(config)
+                if snapshot.values and snapshot.next:
+                    graph_input = None  # resume where the run stopped
+                elif snapshot.values.get("summary"):
+                    record.finished(snapshot.values["summary"], snapshot.values["extended"])
+                    return _result(snapshot.values, began, thread_id)
+            if graph_input is not None:
+                graph_input["run_id"] = run_id
+            final: dict[str, Any] = {}
+            async for mode, chunk in graph.astream(
+                graph_input, config, stream_mode=["updates", "values"]
+            ):
+                if mode == "values":
+                    final = chunk
+                    continue
+                cached = "__metadata__" in chunk
+                for node, update in chunk.items():
+                    if node == "__metadata__":
                         continue
-                    cached = "__metadata__" in chunk
-                    for node, update in chunk.items():
-                        if node == "__metadata__":
-                            continue
-                        if cached:
-                            record.tracer.cached(node, update)
-                        if on_event is not None:
-                            on_event(node, {"update": update, "cached": cached})
-        except SummaryValidationError as exc:  # the run's record and cost go with it
-            exc.run_id = exc.run_id or run_id
-            raise
+                    if cached:
+                        record.tracer.cached(node, update)
+                    if on_event is not None:
+                        on_event(node, {"update": update, "cached": cached})
         if not final.get("summary"):
             raise InputError("the graph ended without a summary")  # pragma: no cover
         record.finished(final["summary"], final["extended"])

@@ -17,9 +17,12 @@ If this llama-cpp-python lacks a part it relies on, the ``Llama`` is left as it 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import math
 from typing import Any
+
+import numpy as np
 
 __all__ = ["GrammarLastSampler", "install_grammar_last"]
 
@@ -65,25 +68,15 @@ class GrammarLastSampler:
             self._accept(sampler, token)
         return token
 
-    def close(self) -> None:
-        """Free the samplers now rather than when they are collected."""
-        for sampler in (self.free, self.full, self.check):
-            close = getattr(sampler, "close", None)
-            if close is not None:
-                close()
-
     # The llama.cpp calls, kept apart so that the decision above can be tested without it.
 
     def _logits(self, ctx: Any, idx: int) -> Any:
-        import numpy as np
-        from llama_cpp import llama_cpp
-
-        pointer = llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
+        _, low = _llama_cpp()
+        pointer = low.llama_get_logits_ith(ctx.ctx, idx)
         return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
 
     def _pick(self, chain: Any, logits: Any) -> int:
-        from llama_cpp import _internals, llama_cpp
-
+        _internals, llama_cpp = _llama_cpp()
         if self._candidates is None:
             self._candidates = _internals.LlamaTokenDataArray(n_vocab=self.n_vocab)
         # Copied afresh for each pass: the chain's top-k sorts and cuts the array in place.
@@ -94,8 +87,7 @@ class GrammarLastSampler:
         return int(self._candidates.candidates_data.id[array.selected])
 
     def _allowed(self, token: int) -> bool:
-        from llama_cpp import llama_cpp
-
+        _, llama_cpp = _llama_cpp()
         if self._one is None:
             self._one = (llama_cpp.llama_token_data * 1)()
             self._one_array = llama_cpp.llama_token_data_array(
@@ -107,9 +99,16 @@ class GrammarLastSampler:
         return not math.isinf(self._one[0].logit)
 
     def _accept(self, sampler: Any, token: int) -> None:
-        from llama_cpp import llama_cpp
+        _llama_cpp()[1].llama_sampler_accept(sampler.sampler, token)
 
-        llama_cpp.llama_sampler_accept(sampler.sampler, token)
+
+@functools.cache
+def _llama_cpp() -> tuple[Any, Any]:
+    """llama-cpp-python's ``_internals`` and low-level ``llama_cpp`` modules, imported once
+    (the sampler runs per generated token)."""
+    from llama_cpp import _internals, llama_cpp
+
+    return _internals, llama_cpp
 
 
 def install_grammar_last(llm: Any) -> bool:
@@ -119,7 +118,7 @@ def install_grammar_last(llm: Any) -> bool:
     llama-cpp-python's own sampler.
     """
     try:
-        from llama_cpp import _internals, llama_cpp
+        _internals, llama_cpp = _llama_cpp()
     except ImportError:
         return False
     original = getattr(llm, "_init_sampler", None)
