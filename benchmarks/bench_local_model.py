@@ -381,6 +381,7 @@ def print_breakdown(
     inside and outside the llama.cpp requests."""
     usage = ext["usage"]
     attempts = sum(int(c.get("attempts", 1)) for c in ext["calls"])
+    kept = sum(bool(c.get("kept_partial")) for c in ext["calls"])
     print("per node        calls  prompt  compl.  latency   limit  latency/limit")
     for node, v in sorted(usage["by_node"].items(), key=lambda kv: -kv[1]["latency_s"]):
         share = v["prompt_tokens"] / rates.prefill + v["completion_tokens"] / rates.decode
@@ -402,6 +403,7 @@ def print_breakdown(
         f"{usage['llm_calls']} calls, {attempts} requests with regrowths; failed calls in "
         f"the trace: {dict(errors) or 0}"
     )
+    print(f"  cut off, kept  {kept} answers kept without their unfinished last value")
     print(
         f"  prefilled      {prefilled} of {usage['prompt_tokens']} prompt tokens "
         f"({usage['prompt_tokens'] - prefilled} reused from llama.cpp's prompt cache)"

@@ -133,7 +133,8 @@ class ScriptedResponder:
     dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
     "repeat" (every section, written or repaired, repeats its third bullet and its second
     topic), "copy" (every section after the first, written or repaired, answers the bullets
-    it last gave the section before it, once it has answered that one), or None
+    it last gave the section before it, once it has answered that one), "loop" (the notes
+    on part 2 end with a point that repeats itself past any token cap), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
     def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
@@ -178,13 +179,11 @@ class ScriptedResponder:
             raise ConnectionError(f"scripted failure on part {number}")
         body = prompt.split("<transcript_part>")[1].split("</transcript_part>")[0]
         top = _top(body, 6) or [f"part{number}"]
+        points = [f"Part {number} discusses {w} at some length." for w in top[:3]]
+        if self.faults == "loop" and number == 2:  # like the 0.5B model at temperature 0.2
+            points.append("It says that " + "the model is good, " * 2000)
         return json.dumps(
-            {
-                "topic": f"{top[0]} in part {number}",
-                "key_points": [f"Part {number} discusses {w} at some length." for w in top[:3]],
-                "terms": top[:4],
-                "names": [],
-            }
+            {"topic": f"{top[0]} in part {number}", "key_points": points, "terms": top[:4]}
         )
 
     def _collapse(self, prompt: str) -> str:

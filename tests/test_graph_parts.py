@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from longsum.agent.prompts import instruction_texts
-from longsum.agent.schemas import SectionDraft
+from longsum.agent.schemas import ChunkNotesDraft, SectionDraft
 from longsum.graphs.nodes.collapse_notes import group_notes
 from longsum.graphs.nodes.plan_sections import segment
-from longsum.graphs.nodes.summarize_chunk import grounded
+from longsum.graphs.nodes.summarize_chunk import grounded, unlooped
 from longsum.graphs.nodes.write_section import clean_title, with_distinct_bullets
 from longsum.graphs.services import chunk_bounds
 from longsum.graphs.state import ChunkNotes, SectionPlan, SectionTask
@@ -81,6 +81,31 @@ def test_grounded_drops_names_the_text_never_mentions() -> None:
         "Lisa Randall",
         "dark matter",
     ]
+
+
+def test_unlooped_says_a_looping_phrase_once_and_keeps_real_repetition() -> None:
+    loop = "Pieter sells the product, " * 9 + "Pieter se"
+    points = [f"He says that {loop}", "Revenue is $3M, up 20% in 2023.", "Yes yes yes."]
+    assert unlooped(points) == [
+        "He says that Pieter sells the product",
+        "Revenue is $3M, up 20% in 2023.",
+        "Yes yes yes.",
+    ]
+    tail = "the model is good, " * 3
+    assert unlooped([f"First, {tail}and then it ships.", f"First, {tail}and then it ships"]) == [
+        "First, the model is good and then it ships.",
+        "First, the model is good and then it ships",
+    ]
+    assert unlooped(["Same point.", "same point."]) == ["Same point."]
+
+
+def test_every_string_of_the_notes_schema_is_bounded_for_a_grammar() -> None:
+    # An unbounded string lets a looping small model run to the token cap; a bound makes
+    # the grammar close the string so the answer can end (or be kept in part).
+    schema = ChunkNotesDraft.model_json_schema()
+    for name, prop in schema["properties"].items():
+        string = prop["items"] if prop.get("type") == "array" else prop
+        assert string["type"] == "string" and 0 < string["maxLength"] <= 400, name
 
 
 def test_clean_title_removes_a_models_own_numbering() -> None:

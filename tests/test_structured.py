@@ -114,11 +114,31 @@ def test_a_cut_off_answer_is_asked_again_with_double_the_tokens() -> None:
 
 
 def test_an_answer_still_cut_off_after_two_regrowths_is_retryable() -> None:
-    fake = FakeChatModel(finish_reason="length")
+    fake = FakeChatModel(lambda m, s: '{"title": "x", "points": ["a"', finish_reason="length")
     with pytest.raises(RetryableModelError, match="cut off at 400 tokens") as caught:
         call(load_llm(fake), max_tokens=100)
     assert fake.limits == [100, 200, 400]
     assert caught.value.record is not None and caught.value.record.attempts == 3
+
+
+def test_a_cut_off_answer_whose_complete_part_fits_is_kept_not_asked_again() -> None:
+    loop = " ".join(["and again"] * 40)
+    points = ["keys expire", "misses are slow", loop]
+    text = json.dumps({"title": "Caching", "score": 0.7, "points": points})
+    fake = answering(text)
+    note, record = call(load_llm(fake), max_tokens=30)
+    assert fake.limits == [30]
+    assert note.points == ["keys expire", "misses are slow"]  # the unfinished third dropped
+    assert record.kept_partial and record.attempts == 1 and record.finish_reason == "length"
+
+
+def test_a_cut_off_answer_whose_complete_part_misses_a_field_is_asked_again() -> None:
+    loop = " ".join(["and again"] * 40)
+    text = json.dumps({"title": "Caching", "points": ["keys expire", loop], "score": 0.5})
+    fake = answering(text)
+    note, record = call(load_llm(fake), max_tokens=30)
+    assert fake.limits == [30, 60, 120]
+    assert note.points[1] == loop and not record.kept_partial and record.attempts == 3
 
 
 def test_missing_usage_is_estimated_with_the_tokenizer() -> None:

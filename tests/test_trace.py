@@ -243,6 +243,23 @@ def test_langsmith_tracing_still_sees_the_run(
     assert meta["status"] == "ok" and len(kinds(events, "llm_call")) == meta["llm_calls"]
 
 
+def test_a_looping_answer_cut_off_at_its_cap_is_kept_in_part_and_traced_so(
+    seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    responder = ScriptedResponder(faults="loop")
+    result = summarize(seed, tmp_path, responder)
+    assert responder.notes_parts.count(2) == 1, "the chunk was not sent again"
+    calls = [c for c in result.extended["calls"] if c["node"] == "summarize_chunk"]
+    kept = [c for c in calls if c["kept_partial"]]
+    assert len(kept) == 1 and kept[0]["attempts"] == 1 and kept[0]["finish_reason"] == "length"
+    notes = next(n for n in result.extended["notes"] if n["first"] == 1)
+    assert len(notes["key_points"]) == 3 and "the model is good" not in str(notes)
+    _, _, events = only_run(tmp_path)
+    assert sum(bool(e.get("kept_partial")) for e in kinds(events, "llm_call")) == 1
+    shown = cli(tmp_path, monkeypatch, "trace", "last").stdout
+    assert shown.count("cut off: its complete part kept") == 1
+
+
 def cli(cache: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
     monkeypatch.setenv("LONGSUM_CACHE_DIR", str(cache / "cache"))
     return runner.invoke(app, list(args))

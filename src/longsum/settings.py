@@ -174,9 +174,9 @@ class Settings(BaseSettings):
         default=600,
         ge=64,
         description=(
-            "Output cap for one chunk's notes. The fullest notes the schema allows (6 points, "
-            "8 terms, 8 names) run to ~450 tokens, typical ones to ~230; notes cut off at "
-            "the cap are asked again with a doubled cap, the whole chunk sent again."
+            "Output cap for one chunk's notes. Typical notes run to ~230 tokens. Notes cut "
+            "off at the cap (a small model looping) are kept without their unfinished item "
+            "when that leaves 2 key points, else asked again with a doubled cap."
         ),
     )
     section_max_tokens: int = Field(

@@ -34,7 +34,9 @@ __all__ = [
     "schema_text",
 ]
 
-PROMPT_VERSION = "2026-11-23.4"
+PROMPT_VERSION = "2026-11-23.5"
+"""Bumped whenever the prompts or the answers' schemas change: cached notes and eval
+outputs are keyed by it."""
 
 _SYSTEM = (
     "You summarize long transcripts (podcasts, lectures, meetings) one piece at a time. "

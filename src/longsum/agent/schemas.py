@@ -17,6 +17,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from longsum.contract import GENERAL_TOPICS
 
 __all__ = [
+    "KEY_POINT_CHARS",
     "ChunkNotesDraft",
     "GeneralTopicDraft",
     "IntroDraft",
@@ -24,6 +25,9 @@ __all__ = [
     "TopicsDraft",
     "schema_descriptions",
 ]
+
+KEY_POINT_CHARS = 320
+"""The longest key point a grammar lets a model write: a full sentence of ~50 words."""
 
 
 class ChunkNotesDraft(BaseModel):
@@ -40,17 +44,22 @@ class ChunkNotesDraft(BaseModel):
     key_points: list[str] = Field(
         min_length=2,
         max_length=6,
+        # Bounded strings let a grammar-constrained decoder that loops inside one point move
+        # on, so the answer ends within its cap (see agent/partial_json.py).
+        json_schema_extra={"items": {"type": "string", "maxLength": KEY_POINT_CHARS}},
         description="2 to 6 complete sentences, each one specific point made in this part, "
         "with the names, numbers and terms the speakers used.",
     )
     terms: list[str] = Field(
         default_factory=list,
         max_length=8,
+        json_schema_extra={"items": {"type": "string", "maxLength": 60}},
         description="Up to 8 technical terms, products or concepts discussed, as short phrases.",
     )
     names: list[str] = Field(
         default_factory=list,
         max_length=8,
+        json_schema_extra={"items": {"type": "string", "maxLength": 60}},
         description="Up to 8 people, organisations or places named in this part.",
     )
 

@@ -4,8 +4,10 @@ Every LLM step of longsum asks for one small structured piece through
 :meth:`StructuredLLM.call`. The answer is produced by the provider's own mechanism
 (``json_schema`` structured output for OpenAI and Ollama, tool calling for Anthropic, a
 JSON-schema grammar for llama.cpp and the fake), then always checked with
-``schema.model_validate``. An answer cut off by the token limit is asked again with twice
-the limit (at most twice); tokens and wall time are accounted in a :class:`CallRecord`.
+``schema.model_validate``. An answer cut off by the token limit is kept when its complete
+part already fits the schema (a model that loops in its last item); otherwise it is asked
+again with twice the limit (at most twice). Tokens and wall time are accounted in a
+:class:`CallRecord`.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, UsageMetadata
 from pydantic import BaseModel, ValidationError
 
+from longsum.agent.partial_json import complete_prefix
 from longsum.errors import LongsumError, ModelError
 from longsum.tools.tokens import Tokenizer, get_tokenizer
 
@@ -88,6 +91,9 @@ class CallRecord:
     estimated: bool
     """True when token counts were estimated with our tokenizer (the provider gave none)."""
     run_id: str = ""
+    kept_partial: bool = False
+    """True when the answer was cut off and its complete part was kept (see
+    :func:`~longsum.agent.partial_json.complete_prefix`) instead of being asked again."""
 
 
 class RetryableModelError(ModelError):
@@ -280,6 +286,9 @@ class StructuredLLM:
             )
             if finish not in _TRUNCATED:
                 break
+            kept = self._complete_part(raw, answer, schema)
+            if kept is not None:
+                return kept, replace(record, kept_partial=True)
             if attempts > self.max_regrowths:
                 raise RetryableModelError(
                     f"{self.model_id} answer for {node} was cut off at {limit} tokens "
@@ -298,6 +307,18 @@ class StructuredLLM:
             ) from None
         except RetryableModelError as exc:
             raise RetryableModelError(f"{self.model_id} at {node}: {exc}", record=record) from None
+
+    def _complete_part(self, raw: AIMessage, answer: Any, schema: type[T]) -> T | None:
+        """The cut-off answer's complete values as a ``schema`` object, if they fit it."""
+        if answer is not None or self.method not in ("grammar", "text"):
+            return None  # native structured output parses whole answers only
+        value = complete_prefix(_text_of(raw))
+        if value is None:
+            return None
+        try:
+            return schema.model_validate(value)
+        except ValidationError:
+            return None
 
     async def _invoke(
         self,

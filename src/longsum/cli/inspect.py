@@ -123,6 +123,8 @@ def _llm(e: dict[str, Any]) -> str:
         text += f", {e['attempts']} attempts"
     if e.get("finish_reason") not in (None, "stop", "end_turn"):
         text += f", {e['finish_reason']}"
+    if e.get("kept_partial"):
+        text += " (cut off: its complete part kept)"
     preview = str((e.get("prompt") or {}).get("preview", ""))
     return text + (f': "{preview[:48]}…"' if preview else "")
 

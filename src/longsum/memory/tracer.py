@@ -244,6 +244,7 @@ class TraceRecorder(BaseCallbackHandler):
                     "attempts",
                     "finish_reason",
                     "estimated",
+                    "kept_partial",
                 )
             }
             fields["latency_s"] = round(float(fields["latency_s"] or 0.0), 3)

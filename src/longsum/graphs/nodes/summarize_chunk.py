@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,10 @@ __all__ = [
     "make_summarize_chunk",
     "notes_cache_key",
     "summarize_chunk_fallback",
+    "unlooped",
 ]
+
+_LOOP = re.compile(r"(\w.{7,}?)(?:\W*\1){2,}\W*", re.DOTALL)
 
 
 def notes_cache_key(task: ChunkTask) -> str:
@@ -42,6 +46,23 @@ def grounded(items: list[str], text: str) -> list[str]:
     return [item for item in items if item.strip() and item.strip().casefold() in haystack]
 
 
+def unlooped(points: list[str]) -> list[str]:
+    """The key points with a phrase repeated three or more times in a row said once, and
+    without repeats: what is left of a small model's loop once its string was cut short."""
+    kept: list[str] = []
+    for point in points:
+        text = point
+        while loop := _LOOP.search(text):
+            phrase, rest = loop.group(1), text[loop.end() :]
+            if phrase.startswith(rest.strip()):
+                rest = ""  # the cut-off start of one more repeat
+            text = f"{text[: loop.start()]}{phrase} {rest}"
+        text = text.strip(" ,;")
+        if text and text.casefold() not in {k.casefold() for k in kept}:
+            kept.append(text)
+    return kept
+
+
 def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft) -> ChunkNotes:
     """The notes as kept: the draft's, with terms and names that the chunk really holds."""
     return ChunkNotes(
@@ -51,7 +72,7 @@ def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft) -> ChunkNotes:
         start=chunk.start,
         end=chunk.end,
         topic=draft.topic,
-        key_points=draft.key_points,
+        key_points=unlooped(draft.key_points),
         terms=grounded(draft.terms, chunk.text),
         names=grounded(draft.names, chunk.text),
     )
