@@ -74,3 +74,23 @@ def test_eval_of_a_run_that_never_validates_keeps_its_calls_and_rounds(
     cached = list((eval_settings.cache_dir / "eval").glob("*.json"))
     assert len(cached) == 1
     assert json.loads(cached[0].read_text())["calls"] == output.calls
+
+
+def test_a_baseline_answer_without_json_is_reported_as_such(
+    seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from longsum.agent import models
+    from longsum.agent.fake import FakeChatModel
+
+    prose = "Sure! This talk covers mixture of experts.\nIt is about routing tokens."
+    monkeypatch.setattr(
+        models, "load_chat_model", lambda spec, settings: FakeChatModel(lambda m, s: prose)
+    )
+    settings = load_settings(cache_dir=tmp_path, vector_store="memory", embedder="hashing")
+    output = asyncio.run(run_system("single-pass", seed, settings, "fake:prose"))
+    assert output.summary is None and not output.valid_final
+    assert output.error == (
+        f"the answer holds no complete JSON object ({len(prose)} characters): "
+        "Sure! This talk covers mixture of experts. It is about routing tokens."
+    )
+    assert len(output.calls) == 1

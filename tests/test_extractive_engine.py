@@ -311,6 +311,15 @@ def test_introduction_names_speakers_length_topics_and_sections(
     assert text.index("Part A") < text.index("Part C") < text.index("Part E")
 
 
+def test_introduction_keeps_titles_with_their_own_and_apart(engine: ExtractiveEngine) -> None:
+    titles = ["Photo AI and Developers", "Maps and Data", "Pricing", "Growth and Tax", "Exits"]
+    intro = engine.introduction(titles, ["Startups"], ["Lex", "Pieter"], 600.0, 100)
+    assert intro.introduction.endswith(
+        "It opens with Photo AI and Developers, then turns to Maps and Data, then to Pricing, "
+        "then to Growth and Tax, and closes with Exits."
+    )
+
+
 @pytest.mark.parametrize(
     ("speakers", "duration", "words", "opening"),
     [

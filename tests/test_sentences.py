@@ -277,3 +277,21 @@ def test_quotes_left_open_by_removed_fillers_are_closed_up_or_dropped() -> None:
         "The issue with metrics is that they miss new errors."
     )
     assert clean_sentence('" uh the issue" was his phrase') == '"The issue" was his phrase.'
+
+
+@pytest.mark.parametrize(
+    ("span", "cleaned"),
+    [
+        (
+            'This is it," I was working on startups, "what is the future here?',
+            '"This is it," I was working on startups, "what is the future here?"',
+        ),
+        ('he asked, "why not ship it now', 'He asked, "why not ship it now."'),
+        ('ship it now" he said', '"Ship it now" he said.'),
+        ('He said "ship it" twice.', 'He said "ship it" twice.'),
+        ("“Ship it” he said, “today", "“Ship it” he said, “today.”"),
+        ("Ship it” he said, “today", "“Ship it” he said, “today.”"),
+    ],
+)
+def test_a_span_cut_out_of_a_quotation_gets_its_missing_mark(span: str, cleaned: str) -> None:
+    assert clean_sentence(span) == cleaned

@@ -243,8 +243,16 @@ async def _run_baseline(
         repair_rounds=rounds,
         violations=violations if run.summary is not None else ["no JSON object in the answer"],
         calls=run.calls,
-        error=None if run.summary is not None else run.raw[:300],
+        error=None if run.summary is not None else _no_json(run.raw),
     )
+
+
+def _no_json(raw: str) -> str:
+    """Why a baseline's answer gave no summary, with the answer's start to show it."""
+    from longsum.agent.structured import one_line
+
+    size = f"{len(raw):,} characters" if raw.strip() else "empty"
+    return f"the answer holds no complete JSON object ({size}): {one_line(raw, 200)}"
 
 
 def load_shots(settings: Settings) -> list[tuple[str, dict[str, Any]]]:

@@ -182,7 +182,32 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
     if not text:
         return ""
     text = _FIRST_LETTER.sub(lambda m: m.group(1) + m.group(2).upper(), text, count=1)
-    return text if text.rstrip("\"')”’")[-1:] in (".", "!", "?", "…") else text + "."
+    stopped = text if text.rstrip("\"')”’")[-1:] in (".", "!", "?", "…") else text + "."
+    return _balanced_quotes(stopped)
+
+
+def _balanced_quotes(text: str) -> str:
+    """``text`` with the quote it was cut out of closed: a span that starts inside a quotation
+    (``This is it" he said``) gets its opening mark, one that ends inside (``he asked, "Why?``)
+    its closing mark. A straight quote opens after a space or at the start, else it closes."""
+    depth = unopened = 0
+    closer = '"'
+    for i, char in enumerate(text):
+        if char not in '"“”':
+            continue
+        opens = char == "“" or (char == '"' and (i == 0 or text[i - 1] in " ([—-"))
+        if opens:
+            depth += 1
+            closer = "”" if char == "“" else '"'
+        elif depth:
+            depth -= 1
+        else:
+            unopened += 1
+    if unopened == 1:
+        text = ("“" if "“" in text else '"') + text
+    if depth == 1:
+        text += closer
+    return text
 
 
 def content_words(text: str) -> list[str]:

@@ -228,7 +228,9 @@ class ExtractiveEngine:
         parts = [t.split(": ", 1)[-1] for t in titles]
         text = (
             f"This {length} {what}{who} is about {_join(list(topics[:3]))}. "
-            f"It opens with {parts[0]}, then turns to {_join(parts[1:-1])}, "
+            # "then to" per title: titles have their own "and" ("Pricing and Tiers"), so a
+            # plain "a, b and c" list would not read as three things.
+            f"It opens with {parts[0]}, then turns to {', then to '.join(parts[1:-1])}, "
             f"and closes with {parts[-1]}."
         )
         return IntroDraft(introduction=text)
