@@ -10,44 +10,53 @@ resends the whole prompt (a 3.6k-token chunk for the 200 tokens that were missin
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["complete_prefix"]
+__all__ = ["complete_prefix", "json_tokens"]
 
 _CLOSERS = {"{": "}", "[": "]"}
+
+
+def json_tokens(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """``(position, character)`` of ``text``'s JSON structure from ``start``: every character
+    outside strings, and each string's closing quote; what strings hold is skipped."""
+    in_string = escaped = False
+    for pos in range(start, len(text)):
+        char = text[pos]
+        if not in_string:
+            in_string = char == '"'
+            if not in_string:
+                yield pos, char
+        elif escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            in_string = False
+            yield pos, char
 
 
 def _cut_points(text: str) -> list[tuple[int, str]]:
     """Places where the text may be cut and closed, with the closers needed there.
 
-    A cut is tried after each complete value (a closed string, array or object, a number or
-    literal ended by a comma) and before each comma; which of them parse is left to
-    ``json.loads``, so the scanner only has to track strings and nesting.
+    A cut is tried after each complete value (a closed string, array or object) and before
+    each comma; which of them parse is left to ``json.loads``, so the scanner only has to
+    track strings and nesting.
     """
     points: list[tuple[int, str]] = []
     stack: list[str] = []
-    in_string = escaped = False
-    for i, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-                points.append((i + 1, "".join(_CLOSERS[c] for c in reversed(stack))))
-            continue
-        if char == '"':
-            in_string = True
-        elif char in _CLOSERS:
+    for i, char in json_tokens(text):
+        if char in _CLOSERS:
             stack.append(char)
-        elif char in "}]":
+            continue
+        if char in "}]":
             if not stack:
                 break
             stack.pop()
-            points.append((i + 1, "".join(_CLOSERS[c] for c in reversed(stack))))
-        elif char == ",":
-            points.append((i, "".join(_CLOSERS[c] for c in reversed(stack))))
+        if char in '"}],':
+            end = i if char == "," else i + 1
+            points.append((end, "".join(_CLOSERS[c] for c in reversed(stack))))
     return points
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
+from longsum.agent.partial_json import json_tokens
 from longsum.tools.tokens import Tokenizer
 
 __all__ = [
@@ -164,19 +165,8 @@ def _balanced_end(text: str, start: int) -> int | None:
     """Index just past the ``}`` closing the ``{`` at ``start``; None when it never closes.
     Braces inside JSON strings do not count."""
     depth = 0
-    in_string = escaped = False
-    for pos in range(start, len(text)):
-        char = text[pos]
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char == "{":
+    for pos, char in json_tokens(text, start):
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
