@@ -17,7 +17,6 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from longsum.contract import GENERAL_TOPICS
 
 __all__ = [
-    "KEY_POINT_CHARS",
     "ChunkNotesDraft",
     "GeneralTopicDraft",
     "IntroDraft",
@@ -26,8 +25,10 @@ __all__ = [
     "schema_descriptions",
 ]
 
-KEY_POINT_CHARS = 320
-"""The longest key point a grammar lets a model write: a full sentence of ~50 words."""
+# The longest strings a grammar lets a model write in its notes: a full sentence of ~50
+# words, a term or a name.
+_POINT_CHARS = 320
+_NAME_CHARS = 60
 
 
 class ChunkNotesDraft(BaseModel):
@@ -46,20 +47,20 @@ class ChunkNotesDraft(BaseModel):
         max_length=6,
         # Bounded strings let a grammar-constrained decoder that loops inside one point move
         # on, so the answer ends within its cap (see agent/partial_json.py).
-        json_schema_extra={"items": {"type": "string", "maxLength": KEY_POINT_CHARS}},
+        json_schema_extra={"items": {"type": "string", "maxLength": _POINT_CHARS}},
         description="2 to 6 complete sentences, each one specific point made in this part, "
         "with the names, numbers and terms the speakers used.",
     )
     terms: list[str] = Field(
         default_factory=list,
         max_length=8,
-        json_schema_extra={"items": {"type": "string", "maxLength": 60}},
+        json_schema_extra={"items": {"type": "string", "maxLength": _NAME_CHARS}},
         description="Up to 8 technical terms, products or concepts discussed, as short phrases.",
     )
     names: list[str] = Field(
         default_factory=list,
         max_length=8,
-        json_schema_extra={"items": {"type": "string", "maxLength": 60}},
+        json_schema_extra={"items": {"type": "string", "maxLength": _NAME_CHARS}},
         description="Up to 8 people, organisations or places named in this part.",
     )
 

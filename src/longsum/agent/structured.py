@@ -286,7 +286,7 @@ class StructuredLLM:
             )
             if finish not in _TRUNCATED:
                 break
-            kept = self._complete_part(raw, answer, schema)
+            kept = self._complete_part(raw, schema)
             if kept is not None:
                 return kept, replace(record, kept_partial=True)
             if attempts > self.max_regrowths:
@@ -308,9 +308,9 @@ class StructuredLLM:
         except RetryableModelError as exc:
             raise RetryableModelError(f"{self.model_id} at {node}: {exc}", record=record) from None
 
-    def _complete_part(self, raw: AIMessage, answer: Any, schema: type[T]) -> T | None:
+    def _complete_part(self, raw: AIMessage, schema: type[T]) -> T | None:
         """The cut-off answer's complete values as a ``schema`` object, if they fit it."""
-        if answer is not None or self.method not in ("grammar", "text"):
+        if self.method not in ("grammar", "text"):
             return None  # native structured output parses whole answers only
         value = complete_prefix(_text_of(raw))
         if value is None:

@@ -7,7 +7,7 @@ an answer fills :data:`FILL` of its output cap (``section_max_tokens`` and so on
 chunk's notes run to :data:`NOTE_TOKENS` (at most their cap), notes are
 no longer than what they take notes on (a chunk, or the notes a collapse condenses), and
 notes read back in a prompt are as long as the answer that wrote them. The README's measurement,
-26 chunks of a 3 h 42 min podcast giving ~6k tokens of notes (~230 of a 400-token cap),
+26 chunks of a 3 h 42 min podcast giving ~6k tokens of notes (~230 tokens each),
 is where the 0.6 and the 240 come from. Repairs are expected to be none; at most
 :func:`max_repair_calls` happen. Nothing here loads or calls a model or an embedder.
 """

@@ -93,9 +93,9 @@ def make_repair_summary(
         task = section_task(state, plan)
         sections = state["candidate"]["sections"]
         current = sections[index]
-        others = [b for j, s in enumerate(sections) if j != index for b in s["content"]]
-        if services.extractive is not None:  # other sentences than the ones at fault
-            return draft_offline(services, task, avoid=[*current["content"], *others]), []
+        if services.extractive is not None:  # other sentences than any section holds
+            held = [b for section in sections for b in section["content"]]
+            return draft_offline(services, task, avoid=held), []
         # What the deterministic repair removed (duplicates) explains a count that fell short.
         prefix = f"$.sections[{index}]"
         dropped = [
