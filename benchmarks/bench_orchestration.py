@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
-from longsum.graphs.nodes import write_overview
+from longsum.graphs.writers.llm import LLMWriter
 from longsum.settings import load_settings
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared/data/seed_transcripts"
@@ -70,10 +70,10 @@ def synthetic_transcript(seeds: Path, hours: float, words_per_minute: float = 15
 
 
 def overview_is_sequential() -> bool:
-    """Whether ``write_overview`` awaits its introduction call before asking for the topics
-    (two rounds), rather than gathering both (one round): read from the node's source."""
-    source = inspect.getsource(write_overview.make_write_overview)
-    return "gather" not in source and source.count("await services.ask(") >= 2
+    """Whether the LLM writer's overview awaits its introduction call before asking for the
+    topics (two rounds), rather than gathering both (one round): read from its source."""
+    source = inspect.getsource(LLMWriter.overview)
+    return "gather" not in source and source.count("await self.ask(") >= 2
 
 
 def rounds(calls: int, concurrency: int) -> int:

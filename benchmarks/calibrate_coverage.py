@@ -1,4 +1,4 @@
-"""Re-derive ``longsum.eval.metrics.COVERAGE_THRESHOLD`` from the shared real/ dataset.
+"""Re-derive ``longsum_eval.metrics.COVERAGE_THRESHOLD`` from the shared real/ dataset.
 
 For every transcript of ``../shared/data/real`` with reference titles it makes (or reuses)
 an offline summary with ``longsum summarize FILE --format json``, one at a time, kept in a
@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from longsum.eval.dataset import load_dataset
-from longsum.eval.metrics import COVERAGE_THRESHOLD, coverage_candidates
 from longsum.memory.embeddings import MiniLMEmbedder
+from longsum_eval.dataset import load_dataset
+from longsum_eval.metrics import COVERAGE_THRESHOLD, coverage_candidates
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/real"
 CACHE = Path.home() / ".cache/longsum/eval-calibration"

@@ -17,8 +17,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 
 from longsum.agent.fake import FakeChatModel
-from longsum.agent.models import load_llm
-from longsum.graphs.services import Services
+from longsum.graphs.services import Services, build_services
 from longsum.memory.embeddings import HashingEmbedder
 from longsum.settings import Settings
 from longsum.tools.tokens import get_tokenizer
@@ -263,11 +262,11 @@ def fake_services(
 ) -> Services:
     """Services for a run on fakes only: the scripted model (for map and reduce), the
     hashing embedder, the real tokenizer."""
-    llm = load_llm(FakeChatModel(responder=responder, latency=latency), settings)
-    return Services(
-        settings=settings,
-        tokenizer=get_tokenizer(),
+    model = FakeChatModel(responder=responder, latency=latency)
+    return build_services(
+        settings,
+        model=model,
+        map_model=model,  # one model for both steps, whatever settings.map_model names
         embedder=HashingEmbedder(),
-        map_llm=llm,
-        reduce_llm=llm,
+        tokenizer=get_tokenizer(),
     )

@@ -14,21 +14,21 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from longsum.agent.baseline_prompts import CONTRACT_INSTRUCTION
 from longsum.agent.fake import FakeChatModel
 from longsum.agent.llamacpp import LlamaCppChat
 from longsum.contract import GENERAL_TOPICS
 from longsum.errors import ConfigError
-from longsum.graphs.baselines import (
+from longsum.tools.tokens import WhitespaceTokenizer
+from longsum_eval.baseline_prompts import CONTRACT_INSTRUCTION
+from longsum_eval.baselines import (
     BaselineRun,
     context_tokens,
     parse_json_object,
     run_map_reduce,
     run_single_pass,
 )
-from longsum.graphs.baselines.common import estimate_prompt_tokens
-from longsum.graphs.baselines.map_reduce import group_summaries, split_chunks
-from longsum.tools.tokens import WhitespaceTokenizer
+from longsum_eval.baselines.common import estimate_prompt_tokens
+from longsum_eval.baselines.map_reduce import group_summaries, split_chunks
 
 WORDS = WhitespaceTokenizer()
 ANSWER = {"introduction": "The answer.", "sections": [], "topics": [], "generalTopics": []}

@@ -13,10 +13,16 @@ from langchain_core.messages import BaseMessage
 
 from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
-from longsum.cli.plan import chunk_as_the_graph
 from longsum.graphs.estimate import NOTE_TOKENS, estimate_calls, max_repair_calls, per_node
-from longsum.settings import load_settings
-from longsum.tools.tokens import get_tokenizer
+from longsum.graphs.nodes.split_transcript import split_chunks
+from longsum.settings import Settings, load_settings
+from longsum.tools.parsing import read_transcript
+from longsum.tools.tokens import Tokenizer, get_tokenizer
+
+
+def graph_chunks(path: Path, settings: Settings, tokenizer: Tokenizer) -> list[Any]:
+    """The chunks of ``path`` by the split function the graph and the dry run share."""
+    return split_chunks(read_transcript(path), settings, tokenizer)[0]
 
 
 class Recorder(ScriptedResponder):
@@ -44,7 +50,7 @@ def seed(shared_dir: Path) -> Path:
 def test_plan_matches_the_run_call_for_call(tmp_path: Path, seed: Path) -> None:
     settings = load_settings(cache_dir=tmp_path, vector_store="memory")
     tokenizer = get_tokenizer()
-    _, chunks, _, _, _ = chunk_as_the_graph(str(seed), settings, tokenizer)
+    chunks = graph_chunks(seed, settings, tokenizer)
     planned = estimate_calls(chunks, settings, tokenizer)
 
     responder = Recorder()
@@ -77,7 +83,7 @@ def test_collapse_rounds_follow_the_budget_and_the_depth_bound(tmp_path: Path) -
 
     def rounds(**options: Any) -> list[str]:
         settings = load_settings(cache_dir=tmp_path, max_tokens=400, **options)
-        _, chunks, _, _, _ = chunk_as_the_graph(str(path), settings, tokenizer)
+        chunks = graph_chunks(path, settings, tokenizer)
         assert len(chunks) == 57 and min(c.token_count for c in chunks[:-1]) > 240
         planned = estimate_calls(chunks, settings, tokenizer)
         return sorted({c.what.split(",")[0] for c in planned if c.node == "collapse_notes"})
@@ -97,7 +103,7 @@ def test_section_prompts_stay_within_their_budgets(tmp_path: Path, seed: Path) -
     tokenizer = get_tokenizer()
     small = load_settings(cache_dir=tmp_path, reduce_budget=500, related_budget=0)
     large = load_settings(cache_dir=tmp_path, reduce_budget=50_000, related_budget=450)
-    _, chunks, _, _, _ = chunk_as_the_graph(str(seed), small, tokenizer)
+    chunks = graph_chunks(seed, small, tokenizer)
     small_prompt = [
         c for c in estimate_calls(chunks, small, tokenizer) if c.node == "write_section"
     ]

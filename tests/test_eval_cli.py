@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from longsum.cli import app
 from longsum.errors import ConfigError
-from longsum.eval import runner as eval_runner
-from longsum.eval.runner import plan_systems
+from longsum_eval import runner as eval_runner
+from longsum_eval.runner import plan_systems
 
 cli = CliRunner()
 

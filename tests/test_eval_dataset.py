@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from longsum.errors import InputError
-from longsum.eval.dataset import EvalItem, load_dataset, load_item
-from longsum.eval.positions import TranscriptIndex
+from longsum_eval.dataset import EvalItem, load_dataset, load_item
+from longsum_eval.positions import TranscriptIndex
 
 # ---------------------------------------------------------------- the shared real/ set
 

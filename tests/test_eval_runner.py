@@ -13,10 +13,10 @@ import longsum.api
 from fakes import ScriptedResponder, fake_services
 from longsum.api import run_summary
 from longsum.errors import SummaryValidationError
-from longsum.eval.runner import run_system
 from longsum.graphs.services import Services
 from longsum.memory.runs import list_runs
 from longsum.settings import Settings, load_settings
+from longsum_eval.runner import run_system
 
 
 @pytest.fixture

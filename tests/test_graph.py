@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from fakes import ScriptedResponder, fake_services
-from longsum.api import run_summary
+from longsum.api import build_graph, run_summary
 from longsum.contract import Summary
 from longsum.errors import ConfigError, SummaryValidationError
-from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services
 from longsum.memory.checkpoints import open_checkpointer
 from longsum.settings import load_settings
@@ -154,7 +153,7 @@ def test_resume_after_an_interrupted_run_repeats_no_finished_chunk(
     def graph_for(responder: ScriptedResponder, saver: Any) -> Any:
         settings = load_settings(cache_dir=tmp_path / "cache", vector_store="memory", concurrency=1)
         services = fake_services(settings, responder, latency=0.4)
-        return build_summarize_graph(services, checkpointer=saver)  # no notes cache here
+        return build_graph(services=services, checkpointer=saver)  # no notes cache here
 
     async def killed_during_the_map(responder: ScriptedResponder) -> None:
         async with open_checkpointer(database) as saver:
@@ -191,7 +190,7 @@ def test_driving_the_graph_synchronously_says_how_to_drive_it(
 ) -> None:
     # Its model calls have timeouts, which LangGraph runs only on the async path: a sync
     # invoke must say so, not return None or degrade every chunk as if the model failed.
-    graph = build_summarize_graph(services_for(tmp_path, ScriptedResponder()))
+    graph = build_graph(services=services_for(tmp_path, ScriptedResponder()))
     with pytest.raises(ConfigError, match="ainvoke"):
         graph.invoke({"path": str(shared_dir / "data/seed_transcripts/zig.txt")})
 

@@ -10,7 +10,7 @@ from longsum.agent.schemas import ChunkNotesDraft, SectionDraft
 from longsum.graphs.nodes.collapse_notes import group_notes
 from longsum.graphs.nodes.plan_sections import segment
 from longsum.graphs.nodes.summarize_chunk import grounded, unlooped
-from longsum.graphs.nodes.write_section import clean_title, with_distinct_bullets
+from longsum.graphs.sections import clean_title, with_distinct_bullets
 from longsum.graphs.services import chunk_bounds
 from longsum.graphs.state import ChunkNotes, SectionPlan, SectionTask
 from longsum.settings import load_settings

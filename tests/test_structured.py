@@ -14,14 +14,10 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import RunnableLambda
 from pydantic import BaseModel, Field
 
+from longsum.agent.answers import RetryableModelError, is_transient, parse_json_answer
 from longsum.agent.fake import FakeChatModel, minimal_instance
 from longsum.agent.models import load_llm
-from longsum.agent.structured import (
-    RetryableModelError,
-    StructuredLLM,
-    is_transient,
-    parse_json_answer,
-)
+from longsum.agent.structured import StructuredLLM
 from longsum.errors import ModelError
 from longsum.tools.tokens import WhitespaceTokenizer
 

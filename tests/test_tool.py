@@ -15,11 +15,11 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 import longsum
 from fakes import ScriptedResponder, fake_services
+from longsum.api import build_graph
 from longsum.errors import ConfigError
-from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.services import Services
 from longsum.settings import load_settings
-from longsum.tools.summarize_tool import as_tool
+from longsum.tool import as_tool
 from longsum.tools.validation import validate_summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,8 +93,8 @@ def test_sync_call_from_inside_a_running_loop(tmp_path: Path, zig: Path) -> None
 @pytest.mark.parametrize(
     ("transcript", "says"),
     [
-        ("no/such/talk.txt", "does not exist"),
-        ("missing.vtt", "does not exist"),
+        ("no/such/talk.txt", "no/such/talk.txt not found"),
+        ("missing.vtt", "missing.vtt not found"),
         ("Hello there, just one line.", "too short"),
     ],
 )
@@ -140,7 +140,7 @@ def studio_graph(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def test_langgraph_json_points_at_the_compiled_pipeline(tmp_path: Path, studio_graph: Any) -> None:
-    pipeline = build_summarize_graph(services_for(tmp_path))
+    pipeline = build_graph(services=services_for(tmp_path))
     assert set(studio_graph.nodes) == set(pipeline.nodes)
     assert {"split_transcript", "summarize_chunk", "finish_summary"} <= set(studio_graph.nodes)
     assert studio_graph.checkpointer is None, "the platform supplies persistence"

@@ -13,10 +13,9 @@ from langchain_core.messages import BaseMessage
 from typer.testing import CliRunner
 
 from fakes import ScriptedResponder
-from longsum.api import RunResult, run_summary
+from longsum.api import RunResult, build_graph, run_summary
 from longsum.cli import app
 from longsum.errors import SummaryValidationError
-from longsum.graphs.builder import build_summarize_graph
 from longsum.memory.runs import list_runs, read_trace
 from longsum.memory.trace import PREVIEW_CHARS
 from longsum.tools.tokens import WhitespaceTokenizer
@@ -59,7 +58,7 @@ def dpo_run(seed: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, A
 def test_every_node_run_has_a_start_and_an_end_with_its_duration(
     dpo_run: dict[str, Any], tmp_path: Path
 ) -> None:
-    graph = build_summarize_graph(services_for(tmp_path, ScriptedResponder()))
+    graph = build_graph(services=services_for(tmp_path, ScriptedResponder()))
     ran = {n for n in graph.nodes if not n.startswith("__")} - {"fail_summary"}
     events = dpo_run["events"]
     starts = {e["span"]: e for e in kinds(events, "node_start")}

@@ -23,12 +23,14 @@ from longsum.tools.validation import Violation, validate_summary
 
 if TYPE_CHECKING:  # the lazy names below, typed for type checkers (loaded by __getattr__)
     from longsum.api import RunResult, asummarize, build_graph, run_summary, summarize
-    from longsum.tools.summarize_tool import as_tool
+    from longsum.graphs.context import Context
+    from longsum.tool import as_tool
 
 __all__ = [
     "GENERAL_TOPICS",
     "Chunk",
     "ConfigError",
+    "Context",
     "GeneralTopic",
     "InputError",
     "LongsumError",
@@ -71,8 +73,12 @@ def __getattr__(name: str) -> object:
         from longsum import api
 
         return getattr(api, name)
+    if name == "Context":
+        from longsum.graphs.context import Context
+
+        return Context
     if name == "as_tool":
-        from longsum.tools.summarize_tool import as_tool
+        from longsum.tool import as_tool
 
         return as_tool
     raise AttributeError(f"module 'longsum' has no attribute {name!r}")

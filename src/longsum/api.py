@@ -20,7 +20,9 @@ from typing import Any
 from longsum.contract import Summary
 from longsum.errors import InputError
 from longsum.graphs.builder import build_summarize_graph
+from longsum.graphs.context import Context
 from longsum.graphs.services import Services, build_services
+from longsum.inputs import transcript_source
 from longsum.memory.runs import RunRecord
 from longsum.settings import Settings, load_settings
 
@@ -54,22 +56,29 @@ def build_graph(
     """The compiled summarization graph, usable on its own or as a node of another graph.
 
     ``model`` is a ``provider:model`` string or a LangChain chat model; ``options`` are
-    :class:`~longsum.settings.Settings` fields.
+    :class:`~longsum.settings.Settings` fields; ``services`` are ready-made dependencies
+    (e.g. fakes). They become the graph's default context: a run may still pass its own
+    (``graph.ainvoke(input, context=longsum.Context(model=...))``), and a run of the graph
+    built with none of them reads the environment's settings.
     """
-    if services is None:
-        services = build_services(load_settings(**options), model=model)
-    return build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+    settings = services.settings if services is not None else load_settings(**options)
+    context = None
+    if services is not None:
+        context = Context(services=services)
+    elif model is not None and not isinstance(model, str):  # a chat model object
+        context = Context(services=build_services(settings, model=model))
+    elif model is not None or options:
+        context = Context(model=model, settings=options)
+    return build_summarize_graph(settings, context=context, checkpointer=checkpointer, cache=cache)
 
 
 def _input(text_or_path: str | Path) -> dict[str, Any]:
-    if isinstance(text_or_path, Path):
-        return {"path": str(text_or_path)}
+    """The graph input for a transcript given as text, a path, or ``-`` (standard input);
+    see :func:`~longsum.inputs.transcript_source` (a missing path-shaped string raises)."""
     if text_or_path == "-":
         return {"path": "-"}
-    looks_like_path = "\n" not in text_or_path and len(text_or_path) < 1024
-    if looks_like_path and Path(text_or_path).exists():
-        return {"path": text_or_path}
-    return {"text": text_or_path}
+    source = transcript_source(text_or_path)
+    return {"path": str(source)} if isinstance(source, Path) else {"text": source}
 
 
 @contextlib.asynccontextmanager
@@ -107,12 +116,12 @@ async def run_summary(
     :class:`~longsum.errors.SummaryValidationError` carrying the run's ``run_id`` and its
     ``extended`` result up to the failure (call records, repair rounds used, sections).
     """
+    given = _input(text_or_path)  # a missing file fails here, before any model is loaded
     settings = services.settings if services is not None else load_settings(**options)
     if services is None:
         services = build_services(settings, model=model)
     began = time.perf_counter()
     run_id = thread_id or uuid.uuid4().hex
-    given = _input(text_or_path)
     graph_input: dict[str, Any] | None = given
     record = RunRecord(
         settings,
@@ -124,7 +133,8 @@ async def run_summary(
     )
     with record:
         async with _persistence(settings, thread_id) as (checkpointer, cache):
-            graph = build_summarize_graph(services, checkpointer=checkpointer, cache=cache)
+            graph = build_summarize_graph(settings, checkpointer=checkpointer, cache=cache)
+            context = Context(services=services)
             # Added to the callbacks list, not as a manager: LangSmith's tracer still joins.
             config: dict[str, Any] = {"recursion_limit": 100, "callbacks": [record.tracer]}
             if thread_id is not None:
@@ -139,7 +149,7 @@ async def run_summary(
                 graph_input["run_id"] = run_id
             final: dict[str, Any] = {}
             async for mode, chunk in graph.astream(
-                graph_input, config, stream_mode=["updates", "values"]
+                graph_input, config, context=context, stream_mode=["updates", "values"]
             ):
                 if mode == "values":
                     final = chunk

@@ -241,26 +241,6 @@ class Settings(BaseSettings):
             )
         return self
 
-    eval_context_tokens: int = Field(
-        default=8192,
-        ge=1024,
-        description=(
-            "Context window of the model in `longsum eval`'s single-pass baseline, which "
-            "truncates the transcript to fit it after its instruction and few-shot examples "
-            "(dropping shots, last first, that leave the transcript too little room: the two "
-            "shared reference answers with their transcripts take ~9k tokens). A llama.cpp "
-            "model is loaded with this window for that baseline (8192, as longsum's own "
-            "calls); set it to an API model's real window."
-        ),
-    )
-    eval_shots_dir: Path | None = Field(
-        default=None,
-        description=(
-            "Folder of the single-pass baseline's few-shot examples: <name>.json reference "
-            "answers with <name>.txt beside them or in ../seed_transcripts; None = the "
-            "dataset's ../gold when it exists (the shared data's layout), else no shots."
-        ),
-    )
     trace_content: bool = Field(
         default=False,
         description=(

@@ -13,7 +13,7 @@ import numpy as np
 
 from longsum.contract import GENERAL_TOPICS
 
-__all__ = ["FIELD_DESCRIPTIONS", "rank_fields"]
+__all__ = ["FIELD_DESCRIPTIONS", "field_vectors", "rank_fields"]
 
 FIELD_DESCRIPTIONS: dict[str, str] = {
     "Algorithms and Data Structures": "algorithms, data structures, sorting, graphs, trees, "
@@ -42,9 +42,21 @@ FIELD_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+_VECTORS: dict[str, np.ndarray] = {}
+
+
 def field_vectors(embedder: Any) -> np.ndarray:
-    """Embeddings of the twelve fields' descriptions, in :data:`GENERAL_TOPICS` order."""
-    return np.asarray(embedder.embed([FIELD_DESCRIPTIONS[name] for name in GENERAL_TOPICS]))
+    """Embeddings of the twelve fields' descriptions, in :data:`GENERAL_TOPICS` order.
+
+    Computed once per embedder name (the name identifies the model, as it does for the
+    vector index), so every part of a run, and every run of a process, shares them."""
+    name = getattr(embedder, "name", None)
+    cached = _VECTORS.get(name) if isinstance(name, str) else None
+    if cached is None:
+        cached = np.asarray(embedder.embed([FIELD_DESCRIPTIONS[n] for n in GENERAL_TOPICS]))
+        if isinstance(name, str):
+            _VECTORS[name] = cached
+    return cached
 
 
 def rank_fields(vector: np.ndarray, field_vectors: np.ndarray) -> list[str]:

@@ -12,31 +12,33 @@ again with twice the limit (at most twice). Tokens and wall time are accounted i
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, UsageMetadata
+from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel, ValidationError
 
+from longsum.agent.answers import (
+    TRUNCATED,
+    CallRecord,
+    RetryableModelError,
+    cut_off_message,
+    finish_reason,
+    is_transient,
+    parse_json_answer,
+    render_messages,
+    validation_message,
+)
 from longsum.agent.partial_json import complete_prefix
 from longsum.errors import LongsumError, ModelError
+from longsum.masking import one_line
+from longsum.masking import text_of as _text_of
 from longsum.tools.tokens import Tokenizer, get_tokenizer
 
-__all__ = [
-    "MAX_TOKEN_FIELDS",
-    "STRUCTURED_METHODS",
-    "CallRecord",
-    "RetryableModelError",
-    "StructuredLLM",
-    "is_transient",
-    "one_line",
-    "parse_json_answer",
-]
+__all__ = ["MAX_TOKEN_FIELDS", "STRUCTURED_METHODS", "StructuredLLM"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -55,153 +57,6 @@ MAX_TOKEN_FIELDS: dict[str, str] = {
     "ollama": "num_predict",
 }
 """The chat-model field that limits an answer's tokens, for the native structured paths."""
-
-_TRUNCATED = {"length", "max_tokens"}
-_TRANSIENT_NAMES = {
-    "APIConnectionError",
-    "APITimeoutError",
-    "RateLimitError",
-    "InternalServerError",
-    "OverloadedError",
-    "ServiceUnavailableError",
-    "ConnectionError",
-    "TimeoutError",
-    "TimeoutException",
-    "TransportError",
-    "ConnectError",
-    "NetworkError",
-    "RemoteProtocolError",
-}
-_PERMANENT_NAMES = {"UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "ProxyError"}
-_SECRETS = re.compile(r"(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+|(?i:api[-_]?key)\W+\S+)")
-
-
-@dataclass(frozen=True)
-class CallRecord:
-    """Accounting of one structured call (all its regrowth attempts together)."""
-
-    node: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    latency_s: float
-    finish_reason: str | None
-    attempts: int
-    """1 + the number of times the answer was asked again with a larger token limit."""
-    estimated: bool
-    """True when token counts were estimated with our tokenizer (the provider gave none)."""
-    run_id: str = ""
-    kept_partial: bool = False
-    """True when the answer was cut off and its complete part was kept (see
-    :func:`~longsum.agent.partial_json.complete_prefix`) instead of being asked again."""
-
-
-class RetryableModelError(ModelError):
-    """A failure worth another try: a transient provider error or an unusable answer.
-
-    ``record`` holds the accounting of the failed call when the model did answer.
-    """
-
-    def __init__(self, message: str, *, record: CallRecord | None = None) -> None:
-        super().__init__(message)
-        self.record = record
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    """``text`` on one line, shortened to ``limit`` characters, with secrets masked."""
-    flat = " ".join(str(text).split())
-    flat = _SECRETS.sub("[redacted]", flat)
-    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Whether ``exc`` is a connection, timeout, rate-limit or overload error of a client.
-
-    Judged by class names (httpx's, openai's, anthropic's) and ``status_code``, so that no
-    optional package is imported.
-    """
-    if type(exc).__name__ in _PERMANENT_NAMES:
-        return False
-    for cls in type(exc).__mro__:
-        if cls.__name__ in _TRANSIENT_NAMES or cls.__name__.endswith("Timeout"):
-            return True
-    status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and (status == 429 or status >= 500)
-
-
-def parse_json_answer(text: str) -> Any:
-    """The JSON object in a model's answer: fences stripped, the outermost ``{...}`` parsed.
-
-    Raises :class:`RetryableModelError` (one line) when there is no complete JSON object.
-    """
-    body = text.strip()
-    fenced = re.search(r"```(?:json|JSON)?\s*\n?(.*?)```", body, re.DOTALL)
-    if fenced:
-        body = fenced.group(1)
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end < start:
-        raise RetryableModelError(f"answer holds no JSON object: {one_line(text, 120)!r}")
-    try:
-        return json.loads(body[start : end + 1])
-    except json.JSONDecodeError as exc:
-        raise RetryableModelError(f"answer is not valid JSON: {one_line(str(exc))}") from None
-
-
-def _validation_message(schema: type[BaseModel], exc: ValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return one_line(f"answer does not fit {schema.__name__}: {exc}")
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(root)"
-    return one_line(
-        f"answer does not fit {schema.__name__}: {len(errors)} error(s), "
-        f"first at {where}: {first['msg']}"
-    )
-
-
-def _text_of(message: AIMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        text = content
-    else:
-        parts = [p if isinstance(p, str) else str(p.get("text", "")) for p in content]
-        text = "".join(parts)
-    if not text.strip() and message.tool_calls:
-        text = json.dumps(message.tool_calls[0].get("args", {}))
-    return text
-
-
-def _render(messages: Sequence[BaseMessage]) -> str:
-    lines = []
-    for message in messages:
-        content = message.content
-        text = content if isinstance(content, str) else json.dumps(content)
-        lines.append(f"{message.type}: {text}")
-    return "\n".join(lines)
-
-
-def _finish_reason(message: AIMessage) -> str | None:
-    meta = message.response_metadata or {}
-    for key in ("finish_reason", "stop_reason", "done_reason"):
-        value = meta.get(key)
-        if value:
-            return str(value)
-    return None
-
-
-def _cut_off_message(exc: Exception) -> AIMessage:
-    """The answer an openai ``LengthFinishReasonError`` stands for: cut off, with its usage."""
-    usage = getattr(getattr(exc, "completion", None), "usage", None)
-    prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
-    completion = int(getattr(usage, "completion_tokens", 0) or 0)
-    counts = UsageMetadata(
-        input_tokens=prompt, output_tokens=completion, total_tokens=prompt + completion
-    )
-    return AIMessage(
-        content="",
-        usage_metadata=counts if usage is not None else None,
-        response_metadata={"finish_reason": "length"},
-    )
 
 
 class StructuredLLM:
@@ -271,9 +126,9 @@ class StructuredLLM:
                 completion_tokens += int(usage.get("output_tokens", 0))
             else:
                 estimated = True
-                prompt_tokens += self.tokenizer.count(_render(messages))
+                prompt_tokens += self.tokenizer.count(render_messages(messages))
                 completion_tokens += self.tokenizer.count(_text_of(raw))
-            finish = _finish_reason(raw)
+            finish = finish_reason(raw)
             record = CallRecord(
                 node=node,
                 model=self.model_id,
@@ -284,7 +139,7 @@ class StructuredLLM:
                 attempts=attempts,
                 estimated=estimated,
             )
-            if finish not in _TRUNCATED:
+            if finish not in TRUNCATED:
                 break
             kept = self._complete_part(raw, schema)
             if kept is not None:
@@ -303,7 +158,7 @@ class StructuredLLM:
             return schema.model_validate(value), record
         except ValidationError as exc:
             raise RetryableModelError(
-                f"{self.model_id} at {node}: {_validation_message(schema, exc)}", record=record
+                f"{self.model_id} at {node}: {validation_message(schema, exc)}", record=record
             ) from None
         except RetryableModelError as exc:
             raise RetryableModelError(f"{self.model_id} at {node}: {exc}", record=record) from None
@@ -364,7 +219,7 @@ class StructuredLLM:
             raise
         except Exception as exc:
             if type(exc).__name__ == "LengthFinishReasonError":  # openai's parse() on a cut
-                return _cut_off_message(exc), None
+                return cut_off_message(exc), None
             detail = f"{self.model_id} failed: {type(exc).__name__}: {one_line(str(exc))}"
             if is_transient(exc):
                 raise RetryableModelError(detail) from None

@@ -8,7 +8,7 @@ module; importing them registers them on :data:`app`.
 
 from longsum.cli import (  # noqa: F401  (registers the commands)
     chunk,
-    evaluate,
+    eval_extra,
     graph,
     inspect,
     summarize,

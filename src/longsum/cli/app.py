@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from longsum.errors import LongsumError
 from longsum.settings import Settings
@@ -56,7 +57,8 @@ MaxInputMb = Annotated[
 
 
 def fail(exc: LongsumError) -> typer.Exit:
-    err.print(f"[bold red]longsum: error:[/] {exc}", highlight=False, markup=True)
+    # The message is plain text: a "[...]" in it (a path, an extra) is not markup.
+    err.print(f"[bold red]longsum: error:[/] {escape(str(exc))}", highlight=False, markup=True)
     return typer.Exit(exc.exit_code)
 
 

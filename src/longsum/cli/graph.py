@@ -13,24 +13,9 @@ def graph() -> None:
     """Print the compiled summarization graph as Mermaid (paste it into a Markdown file or
     https://mermaid.live). No model or embedder is loaded: the wiring does not depend on
     them."""
-    from longsum.agent.fake import FakeChatModel
-    from longsum.agent.models import load_llm
     from longsum.graphs.builder import build_summarize_graph
-    from longsum.graphs.services import Services
-    from longsum.memory.embeddings import HashingEmbedder
-    from longsum.tools.tokens import WhitespaceTokenizer
 
-    settings = guarded(load_settings)
-    # Stand-ins for every external part: drawing the graph never calls them.
-    stand_in = load_llm(FakeChatModel(model_name="drawing"), settings)
-    services = Services(
-        settings=settings,
-        tokenizer=WhitespaceTokenizer(),
-        embedder=HashingEmbedder(),
-        map_llm=stand_in,
-        reduce_llm=stand_in,
-    )
-    compiled = build_summarize_graph(services)
+    compiled = build_summarize_graph(guarded(load_settings))
     # LangGraph draws by stepping the graph on empty inputs, and computes node cache keys on
     # them, which summarize_chunk's key function cannot do; caching changes no edge.
     for node in compiled.nodes.values():

@@ -1,6 +1,6 @@
 """``longsum summarize --dry-run``: the chunks and the LLM calls a run would make.
 
-The transcript is read and chunked exactly as ``split_transcript`` does it; the calls are
+The transcript is chunked by the function ``split_transcript`` chunks it with; the calls are
 estimated by :mod:`longsum.graphs.estimate`. No model and no embedder is loaded.
 """
 
@@ -10,29 +10,12 @@ from rich.table import Table
 
 from longsum.cli.app import out, read_transcript_file
 from longsum.cli.chunk import print_chunk_table
-from longsum.errors import InputError
 from longsum.graphs.estimate import FILL, estimate_calls, max_repair_calls, per_node
-from longsum.graphs.services import MIN_SECTIONS, chunk_bounds
+from longsum.graphs.nodes.split_transcript import split_chunks, too_short
 from longsum.settings import Settings
-from longsum.tools.chunking import Chunk, chunk_transcript
-from longsum.tools.tokens import Tokenizer, get_tokenizer
-from longsum.tools.transcript import Transcript
+from longsum.tools.tokens import get_tokenizer
 
-__all__ = ["chunk_as_the_graph", "print_plan"]
-
-
-def chunk_as_the_graph(
-    path: str, settings: Settings, tokenizer: Tokenizer
-) -> tuple[Transcript, list[Chunk], int, int, int]:
-    """Read and chunk ``path`` as ``split_transcript`` does: the transcript, its chunks, its
-    tokens, and the chunk bound and overlap used for a transcript of that length."""
-    transcript = read_transcript_file(path, settings)
-    total = sum(tokenizer.count_many([u.render() for u in transcript.utterances]))
-    bound, overlap = chunk_bounds(total, settings)
-    chunks = chunk_transcript(
-        transcript, max_tokens=bound, overlap_tokens=overlap, tokenizer=tokenizer
-    )
-    return transcript, chunks, total, bound, overlap
+__all__ = ["print_plan"]
 
 
 def print_plan(path: str, settings: Settings, *, extractive: bool) -> None:
@@ -43,15 +26,13 @@ def print_plan(path: str, settings: Settings, *, extractive: bool) -> None:
     short for the graph, as the run itself would.
     """
     tokenizer = get_tokenizer(settings.encoding, settings.tokenizer_timeout)
-    transcript, chunks, total, bound, overlap = chunk_as_the_graph(path, settings, tokenizer)
+    transcript = read_transcript_file(path, settings)
+    chunks, total, bound, overlap = split_chunks(transcript, settings, tokenizer)
     # The table's title names the bounds; show the ones the graph uses for this length.
     shown = settings.model_copy(update={"max_tokens": bound, "overlap_tokens": overlap})
     print_chunk_table(transcript, chunks, shown, tokenizer.name)
-    if len(chunks) < MIN_SECTIONS:
-        raise InputError(
-            f"{transcript.source} is too short to summarize in {MIN_SECTIONS} sections "
-            f"({total} tokens in {len(chunks)} pieces); give a longer transcript"
-        )
+    if error := too_short(transcript, chunks, total):
+        raise error
     if extractive:
         out.print(
             "0 LLM calls: no model configured, so the offline extractive engine would write "

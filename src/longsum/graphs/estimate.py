@@ -30,9 +30,9 @@ from longsum.agent.prompts import (
     render,
 )
 from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, TopicsDraft
+from longsum.contract import SECTION_COUNT
 from longsum.graphs.nodes.collapse_notes import group_notes
 from longsum.graphs.notes import span_text
-from longsum.graphs.services import MIN_SECTIONS
 from longsum.graphs.state import ChunkNotes
 from longsum.settings import Settings
 from longsum.tools.chunking import Chunk
@@ -47,7 +47,7 @@ NOTE_TOKENS = 240
 """Assumed tokens of one chunk's notes: their cap is set for the longest notes the schema
 allows, not for the typical ones."""
 
-REPAIR_PIECES = MIN_SECTIONS + 2
+REPAIR_PIECES = SECTION_COUNT + 2
 """Pieces one repair round may rewrite: each section, the introduction, the topics."""
 
 # A working title is a few words the planner picks from the notes; this stands in for one.
@@ -92,7 +92,7 @@ def _collapse_rounds(
     depth = 0
     while (
         sum(sizes) > settings.reduce_budget
-        and len(sizes) > MIN_SECTIONS
+        and len(sizes) > SECTION_COUNT
         and (depth == 0 or depth < settings.max_collapse_depth)
     ):
         # group_notes only counts its notes; placeholders keep the grouping identical.
@@ -177,11 +177,11 @@ def estimate_calls(
             )
 
     # write_section truncates each section's notes and related notes to their budgets.
-    own = min(sum(sizes) // MIN_SECTIONS, settings.reduce_budget // MIN_SECTIONS)
+    own = min(sum(sizes) // SECTION_COUNT, settings.reduce_budget // SECTION_COUNT)
     # Related notes are chunks' own notes; the typical one stands in for each.
     typical = sorted(c.completion_tokens for c in planned[: len(chunks)])[len(chunks) // 2]
     related = min(settings.related_k * typical, settings.related_budget)
-    for index in range(MIN_SECTIONS):
+    for index in range(SECTION_COUNT):
         base = _overhead(
             WRITE_SECTION,
             SectionDraft,
@@ -203,7 +203,7 @@ def estimate_calls(
         )
 
     # Both overview prompts read the five written sections.
-    sections = MIN_SECTIONS * section_size
+    sections = SECTION_COUNT * section_size
     intro = _overhead(WRITE_INTRODUCTION, IntroDraft, tokenizer, span=whole, sections="")
     topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, sections="")
     for what, base in (("introduction", intro), ("topics", topics)):

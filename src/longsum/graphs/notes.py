@@ -1,24 +1,19 @@
-"""Shared handling of chunk notes: how they read in a prompt, and what stands in for them."""
+"""Shared handling of chunk notes: how they read in a prompt, and which ones the reduce reads."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from longsum.graphs.state import ChunkNotes, SummarizeState
-from longsum.tools.chunking import Chunk
 from longsum.tools.tokens import Tokenizer
 from longsum.tools.transcript import format_timestamp
 
 __all__ = [
-    "extract_notes",
     "notes_text",
     "notes_tokens",
     "span_text",
     "working_notes",
 ]
-
-_SENTENCE = re.compile(r"[^.!?]{30,300}[.!?]")
 
 
 def span_text(start: float | None, end: float | None) -> str:
@@ -51,25 +46,3 @@ def working_notes(state: SummarizeState) -> list[ChunkNotes]:
     """The notes the reduce steps read: collapsed ones if a collapse ran, else the chunks'
     own notes in time order (the map appends them in completion order)."""
     return state.get("notes") or sorted(state.get("chunk_notes", []), key=lambda n: n.first)
-
-
-def extract_notes(chunk: Chunk, *, points: int = 4) -> ChunkNotes:
-    """Notes taken without a model (the chunk's first sentences), for a chunk whose model
-    call failed after its retries: the run goes on, and the notes say they are degraded."""
-    text = " ".join(line.split(": ", 1)[-1] for line in chunk.own_text.splitlines())
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text)][:points]
-    if not sentences:
-        words = text.split()
-        sentences = [" ".join(words[i : i + 30]) for i in range(0, min(len(words), 120), 30)]
-    return ChunkNotes(
-        chunk_ids=[chunk.id],
-        first=chunk.index,
-        last=chunk.index,
-        start=chunk.start,
-        end=chunk.end,
-        topic=" ".join(text.split()[:6]),
-        key_points=sentences or [text[:200]],
-        terms=[],
-        names=list(chunk.speakers),
-        degraded=True,
-    )

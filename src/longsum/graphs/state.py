@@ -106,7 +106,7 @@ class WrittenSection(BaseModel):
 
 
 CallLog = Annotated[list[dict[str, Any]], operator.add]
-"""LLM call records (see :class:`longsum.agent.structured.CallRecord`), appended by nodes."""
+"""LLM call records (see :class:`longsum.agent.answers.CallRecord`), appended by nodes."""
 
 
 def merge_sections(
@@ -114,11 +114,6 @@ def merge_sections(
 ) -> dict[int, WrittenSection]:
     """Reducer: written sections by index; a later write of an index (a repair) replaces it."""
     return {**(left or {}), **(right or {})}
-
-
-def keep_last(left: Any, right: Any) -> Any:
-    """Reducer for values several parallel tasks may set to the same thing."""
-    return right
 
 
 class SummarizeInput(TypedDict, total=False):

@@ -1,10 +1,12 @@
 """The module-level graph that ``langgraph dev`` and LangGraph Studio load (see langgraph.json).
 
-The server imports this file and reads ``graph``: the summarization graph built from the
-environment's settings (``LONGSUM_MODEL`` for a chat model; none runs the offline
-extractive engine). It is compiled without a checkpointer or node cache because the
-platform supplies its own persistence and rejects a graph that brings one. The embedder
-loads lazily, on the first run, so importing this module stays cheap.
+The server imports this file and reads ``graph``: the summarization graph, compiled without
+a checkpointer or node cache because the platform supplies its own persistence and rejects
+a graph that brings one. Each run may choose its model and settings through its context
+(``{"model": "openai:gpt-4o-mini", "settings": {"max_repair_rounds": 1}}``, an assistant's
+context or a run's); a run without one reads the environment (``LONGSUM_MODEL`` for a chat
+model; none runs the offline extractive engine). The embedder loads on the first run, so
+importing this module stays cheap.
 
     pip install -U "langgraph-cli[inmem]" && langgraph dev   # from the repository root
 
@@ -17,16 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from longsum.graphs.builder import build_summarize_graph
-from longsum.graphs.services import build_services
-from longsum.settings import load_settings
 
-__all__ = ["graph", "make_graph"]
+__all__ = ["graph"]
 
-
-def make_graph() -> Any:
-    """The compiled summarization graph from the environment's settings, no checkpointer."""
-    return build_summarize_graph(build_services(load_settings()))
-
-
-graph = make_graph()
+graph: Any = build_summarize_graph()
 """The graph langgraph.json points at."""

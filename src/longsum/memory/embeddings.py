@@ -27,11 +27,12 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from longsum.embedding import Embedder
 from longsum.errors import ConfigError, ModelError
 
 __all__ = [
@@ -57,25 +58,6 @@ _BATCH_SIZE = 8
 """Windows per forward pass. On 2 CPU cores, batches of 8 full 256-piece windows ran ~15%
 faster than 32 (cache-friendlier activations); windows are near-equal in length, so small
 batches waste no padding."""
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 rows, one per whole text."""
-
-    @property
-    def name(self) -> str:
-        """Stable name (part of the vector index's key), e.g. ``"all-MiniLM-L6-v2"``."""
-        ...
-
-    @property
-    def dim(self) -> int:
-        """Length of each embedding row."""
-        ...
-
-    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """Array of shape ``(len(texts), dim)``; each row represents the WHOLE text."""
-        ...
 
 
 def load_embedder(name: str | None = None) -> Embedder:

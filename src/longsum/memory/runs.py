@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from longsum.errors import InputError
+from longsum.masking import one_line
 from longsum.memory.trace import TraceWriter
 from longsum.memory.tracer import TraceRecorder
 from longsum.settings import Settings
@@ -122,8 +123,6 @@ class RunRecord:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        from longsum.agent.structured import one_line
-
         wall = time.perf_counter() - self._began
         tracer = self.tracer
         if self._usage is not None:  # the state's usage counts earlier invocations too

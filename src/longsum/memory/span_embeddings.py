@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.memory.embeddings import Embedder
+from longsum.embedding import Embedder
 from longsum.tools.sentences import informative_spans
 
 __all__ = ["CachedEmbedder", "SpanMeanEmbedder"]

@@ -2,7 +2,7 @@
 
 Every event has ``t`` (seconds since this invocation of the run started) and ``event``
 (see :data:`EVENT_KINDS`); :class:`longsum.memory.tracer.TraceRecorder` writes them. Every
-string written passes the secret mask of :func:`longsum.agent.structured.one_line`, and
+string written passes the secret mask of :func:`longsum.masking.mask_secrets`, and
 prompts and answers are kept as sizes and a preview unless full content is asked for.
 
 Events (``node`` and ``span``, the node run's short id, wherever a node is concerned):
@@ -35,7 +35,7 @@ from typing import IO, Any
 
 from langchain_core.messages import BaseMessage
 
-from longsum.agent.structured import _SECRETS, one_line
+from longsum.masking import mask_secrets, one_line
 
 __all__ = [
     "EVENT_KINDS",
@@ -68,7 +68,7 @@ EVENT_KINDS = (
 def masked(value: Any) -> Any:
     """``value`` with every secret-looking substring of its strings replaced."""
     if isinstance(value, str):
-        return _SECRETS.sub("[redacted]", value)
+        return mask_secrets(value)
     if isinstance(value, Mapping):
         return {str(k): masked(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -5,7 +5,7 @@ long it took, and the exact prompt and answer of every model request. It rides i
 graph config's ``callbacks`` beside any LangSmith tracer, which keeps working unchanged.
 
 The accounting fields of an ``llm_call`` (tokens, latency, attempts) come from the node's
-own call records (:class:`longsum.agent.structured.CallRecord`), so the trace agrees with
+own call records (:class:`longsum.agent.answers.CallRecord`), so the trace agrees with
 the extended result; its prompt and answer come from the chat-model callbacks of the same
 node run, matched by run id (map and section calls run concurrently).
 """
@@ -23,7 +23,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from longsum.agent.structured import _text_of, one_line
+from longsum.masking import one_line, text_of
 from longsum.memory.trace import TraceWriter, message_text, output_info, prompt_info
 
 __all__ = ["TraceRecorder"]
@@ -183,7 +183,7 @@ class TraceRecorder(BaseCallbackHandler):
         generation = response.generations[0][0] if response.generations else None
         message = generation.message if isinstance(generation, ChatGeneration) else None
         if isinstance(message, AIMessage):
-            request.output = output_info(_text_of(message), self.full_content)
+            request.output = output_info(text_of(message), self.full_content)
             usage = message.usage_metadata
             if usage:
                 request.tokens = (int(usage["input_tokens"]), int(usage["output_tokens"]))

@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
+from longsum.embedding import Embedder
 from longsum.errors import ConfigError
-from longsum.memory.embeddings import Embedder, load_embedder
+from longsum.memory.embeddings import load_embedder
 
 __all__ = ["ChunkIndex", "Hit", "collection_name"]
 

@@ -37,7 +37,7 @@ from longsum.agent.schemas import (
     TopicsDraft,
 )
 from longsum.contract import GENERAL_TOPICS, GLOBAL_TOPIC_PATTERN
-from longsum.memory.embeddings import Embedder
+from longsum.embedding import Embedder
 from longsum.tools.sentences import (
     MIN_CONTENT_WORDS,
     clean_sentence,
@@ -84,14 +84,11 @@ class ExtractiveEngine:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.keyphrases = KeyphraseExtractor(embedder)
-        self._fields: NDArray[np.floating] | None = None
 
     @property
     def field_vectors(self) -> NDArray[np.floating]:
-        """Embeddings of the twelve fields' descriptions (computed once)."""
-        if self._fields is None:
-            self._fields = field_vectors(self.embedder)
-        return self._fields
+        """Embeddings of the twelve fields' descriptions (cached by :func:`field_vectors`)."""
+        return field_vectors(self.embedder)
 
     def chunk_notes(self, text: str, speakers: Sequence[str] = ()) -> ChunkNotesDraft:
         """Notes on a chunk's own text."""

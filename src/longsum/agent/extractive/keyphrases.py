@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.memory.embeddings import Embedder
+from longsum.embedding import Embedder
 from longsum.tools.sentences import speech_lines, words
 
 __all__ = ["Keyphrase", "KeyphraseExtractor", "candidate_phrases", "label", "specificity"]

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
 from typing import Any
+
+from langgraph.runtime import Runtime
 
 from longsum.contract import Summary
 from longsum.errors import SummaryValidationError
+from longsum.graphs.context import Context, services_of
 from longsum.graphs.notes import working_notes
 from longsum.graphs.services import Services
 from longsum.graphs.state import SummarizeState
 
-__all__ = ["extended_result", "make_fail_summary", "make_finish_summary", "usage"]
+__all__ = ["extended_result", "fail_summary", "finish_summary", "usage"]
 
 
 def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> dict[str, Any]:
@@ -86,41 +88,32 @@ def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]
     }
 
 
-def make_finish_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
-    """The node, bound to ``services``."""
-
-    def finish_summary(state: SummarizeState) -> dict[str, Any]:
-        """The validated contract summary and the extended result."""
-        summary = Summary.model_validate(state["candidate"]).model_dump(mode="json", by_alias=True)
-        return {"summary": summary, "extended": extended_result(services, state)}
-
-    return finish_summary
+def finish_summary(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The validated contract summary and the extended result."""
+    summary = Summary.model_validate(state["candidate"]).model_dump(mode="json", by_alias=True)
+    return {"summary": summary, "extended": extended_result(services_of(runtime), state)}
 
 
-def make_fail_summary(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
-    """The node, bound to ``services``."""
-
-    def fail_summary(state: SummarizeState) -> dict[str, Any]:
-        """Save the last candidate with its violations, then fail the run clearly."""
-        violations = state["violations"]
-        folder = services.settings.cache_dir / "failed"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{state['run_id']}.json"
-        saved = {
-            "candidate": state["candidate"],
-            "violations": violations,
-            "repairs": state.get("repairs", []),
-        }
-        path.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
-        first = violations[0]
-        raise SummaryValidationError(
-            f"the summary still breaks the contract after {state.get('repair_round', 0)} "
-            f"repair round(s): {len(violations)} violation(s), first {first['path']}: "
-            f"{first['message']}; the last candidate and its violations are saved in {path}",
-            violations=violations,
-            candidate=state["candidate"],
-            extended=extended_result(services, state),
-            run_id=state["run_id"],
-        )
-
-    return fail_summary
+def fail_summary(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Save the last candidate with its violations, then fail the run clearly."""
+    services = services_of(runtime)
+    violations = state["violations"]
+    folder = services.settings.cache_dir / "failed"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{state['run_id']}.json"
+    saved = {
+        "candidate": state["candidate"],
+        "violations": violations,
+        "repairs": state.get("repairs", []),
+    }
+    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False), encoding="utf-8")
+    first = violations[0]
+    raise SummaryValidationError(
+        f"the summary still breaks the contract after {state.get('repair_round', 0)} "
+        f"repair round(s): {len(violations)} violation(s), first {first['path']}: "
+        f"{first['message']}; the last candidate and its violations are saved in {path}",
+        violations=violations,
+        candidate=state["candidate"],
+        extended=extended_result(services, state),
+        run_id=state["run_id"],
+    )

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from longsum.graphs.services import Services
+from langgraph.runtime import Runtime
+
+from longsum.graphs.context import Context, services_of
 from longsum.graphs.state import SummarizeState
 
+__all__ = ["index_chunks"]
 
-def make_index_chunks(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
-    """The node, bound to ``services``."""
 
-    def index_chunks(state: SummarizeState) -> dict[str, Any]:
-        """Index the chunks (a no-op when this transcript is already indexed the same way);
-        keep their embeddings for planning."""
-        from longsum.memory.vectorstore import collection_name
+def index_chunks(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Index the chunks (a no-op when this transcript is already indexed the same way);
+    keep their embeddings for planning."""
+    from longsum.memory.vectorstore import collection_name
 
-        info, chunks = state["transcript"], state["chunks"]
-        name = collection_name(
-            info.content_hash,
-            embedder=services.chunk_embedder.name,
-            max_tokens=info.max_tokens,
-            overlap_tokens=info.overlap_tokens,
-        )
-        index = services.index(name)
-        ids = [c.id for c in chunks]
-        index.ensure(
-            ids,
-            [c.own_text for c in chunks],
-            [
-                {
-                    "index": c.index,
-                    "start": c.start if c.start is not None else -1.0,
-                    "end": c.end if c.end is not None else -1.0,
-                }
-                for c in chunks
-            ],
-        )
-        return {"collection": name, "embeddings": index.embeddings(ids).tolist()}
-
-    return index_chunks
+    services = services_of(runtime)
+    info, chunks = state["transcript"], state["chunks"]
+    name = collection_name(
+        info.content_hash,
+        embedder=services.chunk_embedder.name,
+        max_tokens=info.max_tokens,
+        overlap_tokens=info.overlap_tokens,
+    )
+    index = services.index(name)
+    ids = [c.id for c in chunks]
+    index.ensure(
+        ids,
+        [c.own_text for c in chunks],
+        [
+            {
+                "index": c.index,
+                "start": c.start if c.start is not None else -1.0,
+                "end": c.end if c.end is not None else -1.0,
+            }
+            for c in chunks
+        ],
+    )
+    return {"collection": name, "embeddings": index.embeddings(ids).tolist()}

@@ -12,16 +12,16 @@ titles come from the notes. Every unit lands in exactly one section; none is emp
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from longsum.contract import SECTION_COUNT
 from longsum.graphs.notes import working_notes
-from longsum.graphs.services import MIN_SECTIONS, Services
 from longsum.graphs.state import ChunkNotes, SectionPlan, SummarizeState
 
-__all__ = ["make_plan_sections", "segment", "working_title"]
+__all__ = ["plan_sections", "segment", "working_title"]
 
 BALANCE = 0.5
 """Weight of the length penalty (coherence units per squared relative size deviation, times
@@ -29,7 +29,7 @@ the ideal size): strong enough to split a single-topic talk evenly, weak enough 
 boundary off a clear topic shift never pays."""
 
 
-def segment(vectors: np.ndarray, k: int = MIN_SECTIONS, balance: float = BALANCE) -> list[int]:
+def segment(vectors: np.ndarray, k: int = SECTION_COUNT, balance: float = BALANCE) -> list[int]:
     """Start indices of ``k`` contiguous, non-empty segments of the rows of ``vectors``
     (unit vectors, in order) that maximise coherence minus the length penalty."""
     n = len(vectors)
@@ -66,31 +66,26 @@ def working_title(notes: Sequence[ChunkNotes]) -> str:
     return ", ".join(top) if top else notes[0].topic
 
 
-def make_plan_sections(services: Services) -> Callable[[SummarizeState], dict[str, Any]]:
-    """The node, bound to ``services``."""
-
-    def plan_sections(state: SummarizeState) -> dict[str, Any]:
-        """Five contiguous sections over the working notes, at chunk boundaries."""
-        notes = working_notes(state)
-        chunks = state["chunks"]
-        vectors = np.asarray(state["embeddings"], dtype=np.float64)
-        units = np.vstack([vectors[n.first : n.last + 1].mean(axis=0) for n in notes])
-        units /= np.linalg.norm(units, axis=1, keepdims=True).clip(min=1e-12)
-        starts = segment(units)
-        ends = [*starts[1:], len(notes)]
-        plan = []
-        for index, (a, b) in enumerate(zip(starts, ends, strict=True)):
-            part = notes[a:b]
-            first, last = chunks[part[0].first], chunks[part[-1].last]
-            plan.append(
-                SectionPlan(
-                    index=index,
-                    chunk_ids=[c.id for c in chunks[first.index : last.index + 1]],
-                    start=first.start,
-                    end=last.end,
-                    working_title=working_title(part),
-                )
+def plan_sections(state: SummarizeState) -> dict[str, Any]:
+    """Five contiguous sections over the working notes, at chunk boundaries."""
+    notes = working_notes(state)
+    chunks = state["chunks"]
+    vectors = np.asarray(state["embeddings"], dtype=np.float64)
+    units = np.vstack([vectors[n.first : n.last + 1].mean(axis=0) for n in notes])
+    units /= np.linalg.norm(units, axis=1, keepdims=True).clip(min=1e-12)
+    starts = segment(units)
+    ends = [*starts[1:], len(notes)]
+    plan = []
+    for index, (a, b) in enumerate(zip(starts, ends, strict=True)):
+        part = notes[a:b]
+        first, last = chunks[part[0].first], chunks[part[-1].last]
+        plan.append(
+            SectionPlan(
+                index=index,
+                chunk_ids=[c.id for c in chunks[first.index : last.index + 1]],
+                start=first.start,
+                end=last.end,
+                working_title=working_title(part),
             )
-        return {"plan": plan}
-
-    return plan_sections
+        )
+    return {"plan": plan}

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langgraph.errors import NodeError
+from langgraph.runtime import Runtime
 
-from longsum.agent.prompts import CHUNK_NOTES, render
 from longsum.agent.schemas import ChunkNotesDraft
 from longsum.errors import ConfigError
-from longsum.graphs.notes import extract_notes, span_text
-from longsum.graphs.services import Services, record
+from longsum.graphs.context import Context, services_of
+from longsum.graphs.services import record
 from longsum.graphs.state import ChunkNotes, ChunkTask
 from longsum.tools.chunking import Chunk
 
 __all__ = [
     "chunk_notes",
     "grounded",
-    "make_summarize_chunk",
     "notes_cache_key",
+    "summarize_chunk",
     "summarize_chunk_fallback",
     "unlooped",
 ]
@@ -63,7 +62,7 @@ def unlooped(points: list[str]) -> list[str]:
     return kept
 
 
-def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft) -> ChunkNotes:
+def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft, *, degraded: bool = False) -> ChunkNotes:
     """The notes as kept: the draft's, with terms and names that the chunk really holds."""
     return ChunkNotes(
         chunk_ids=[chunk.id],
@@ -75,36 +74,18 @@ def chunk_notes(chunk: Chunk, draft: ChunkNotesDraft) -> ChunkNotes:
         key_points=unlooped(draft.key_points),
         terms=grounded(draft.terms, chunk.text),
         names=grounded(draft.names, chunk.text),
+        degraded=degraded,
     )
 
 
-def make_summarize_chunk(services: Services) -> Callable[[ChunkTask], Awaitable[dict[str, Any]]]:
-    """The node, bound to ``services``."""
-
-    async def summarize_chunk(task: ChunkTask) -> dict[str, Any]:
-        """Ask the map model (or the offline engine) for one chunk's notes."""
-        chunk = task["chunk"]
-        if services.extractive is not None:
-            offline = services.extractive.chunk_notes(chunk.own_text, chunk.speakers)
-            return {"chunk_notes": [chunk_notes(chunk, offline)]}
-        messages = render(
-            CHUNK_NOTES,
-            ChunkNotesDraft,
-            number=chunk.index + 1,
-            total=task["total"],
-            span=span_text(chunk.start, chunk.end),
-            text=chunk.text,
-        )
-        draft, rec = await services.ask(
-            services.map_llm,
-            messages,
-            ChunkNotesDraft,
-            node="summarize_chunk",
-            max_tokens=services.settings.notes_max_tokens,
-        )
-        return {"chunk_notes": [chunk_notes(chunk, draft)], "calls": [record(rec, task["run_id"])]}
-
-    return summarize_chunk
+async def summarize_chunk(task: ChunkTask, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ask the map writer for one chunk's notes."""
+    chunk = task["chunk"]
+    draft, records = await services_of(runtime).map_writer.chunk_notes(chunk, task["total"])
+    return {
+        "chunk_notes": [chunk_notes(chunk, draft)],
+        "calls": [record(rec, task["run_id"]) for rec in records],
+    }
 
 
 SYNC_DRIVEN = (
@@ -113,13 +94,17 @@ SYNC_DRIVEN = (
 )
 
 
-def summarize_chunk_fallback(task: ChunkTask, error: NodeError) -> dict[str, Any]:
+def summarize_chunk_fallback(
+    task: ChunkTask, error: NodeError, runtime: Runtime[Context]
+) -> dict[str, Any]:
     """Error handler: when a chunk's calls fail after their retries, the run goes on with
-    notes extracted from the chunk, marked degraded, instead of losing hours of work. A
-    graph driven synchronously is not a failing model: that is said at once."""
+    the fallback writer's notes on the chunk (taken without a model), marked degraded,
+    instead of losing hours of work. A graph driven synchronously is not a failing model:
+    that is said at once."""
     if isinstance(error.error, ValueError | TypeError) and "async" in str(error.error):
         raise ConfigError(SYNC_DRIVEN) from error.error
-    notes = extract_notes(task["chunk"])
+    chunk = task["chunk"]
+    notes = chunk_notes(chunk, services_of(runtime).fallback.notes_of(chunk), degraded=True)
     return {
         "chunk_notes": [notes],
         "repairs": [

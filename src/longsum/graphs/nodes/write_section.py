@@ -3,190 +3,22 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import numpy as np
-from langgraph.types import Send
+from langgraph.runtime import Runtime
 
-from longsum.agent.prompts import WRITE_SECTION, render
-from longsum.agent.schemas import SectionDraft
-from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT
-from longsum.graphs.notes import notes_text, span_text, working_notes
-from longsum.graphs.services import Services, record
-from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
+from longsum.graphs.context import Context, services_of
+from longsum.graphs.sections import written_section
+from longsum.graphs.services import record
+from longsum.graphs.state import SectionTask
 
-__all__ = [
-    "clean_title",
-    "draft_offline",
-    "make_route_sections",
-    "make_write_section",
-    "section_task",
-    "text_key",
-    "with_distinct_bullets",
-    "written_section",
-]
-
-_PREFIX = re.compile(r"^\s*(?:section|part|chapter)\s*\d*\s*[:.\-–—]\s*", re.IGNORECASE)
+__all__ = ["write_section"]
 
 
-def clean_title(title: str) -> str:
-    """A model's title without any ``Section N:`` it added (the code numbers sections)."""
-    return _PREFIX.sub("", title.strip()).strip() or title.strip()
-
-
-def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
-    """The section as stored: numbered title, the draft's bullets and topics, its sources."""
-    plan = task["plan"]
-    return WrittenSection(
-        index=plan.index,
-        title=f"Section {plan.index + 1}: {clean_title(draft.title)}",
-        content=[b.strip() for b in draft.bullets],
-        topics=[t.strip() for t in draft.topics],
-        chunk_ids=plan.chunk_ids,
-        related_chunk_ids=[hit.chunk_id for hit in plan.related],
-        start=plan.start,
-        end=plan.end,
-    )
-
-
-def with_distinct_bullets(
-    draft: SectionDraft, task: SectionTask, taken: Sequence[str] = ()
-) -> SectionDraft:
-    """``draft`` with repeated bullets and topics dropped and, when that leaves fewer than
-    the contract asks for, its notes' own points and terms added (the section's, then its
-    related chunks'): a model that repeats a bullet or a topic on every repair round cannot
-    fail the run over what its notes already hold.
-
-    ``taken`` are the bullets other sections hold: a bullet equal to one of them (ignoring
-    case, spacing and punctuation, which covers the validator's comparison) is dropped and
-    replaced the same way, so a model that copies another section's bullets on every repair
-    round cannot fail the run either. Only when the notes hold too few other points are
-    taken bullets kept, to fill the count (a section sharing some bullets is still valid)."""
-    notes = [*task["notes"], *task["related"]]
-    points = [p for n in notes for p in n.key_points]
-    bullets = _distinct(draft.bullets, points, BULLET_COUNT, taken)
-    topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
-    return draft.model_copy(update={"bullets": bullets, "topics": topics})
-
-
-def text_key(text: str) -> str:
-    """Comparison form of a bullet or topic: its lowercase letters and digits, as words."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
-
-
-def _distinct(
-    given: Sequence[str], reserve: Sequence[str], count: int, taken: Sequence[str] = ()
-) -> list[str]:
-    """``given`` without repeats or ``taken`` items, topped up to ``count`` from
-    ``reserve``; then, if still short, from the taken ones (a repeat never)."""
-    banned = {text_key(item) for item in taken}
-    seen: set[str] = set()
-    kept: list[str] = []
-
-    def add(item: str, always: bool) -> None:
-        key = text_key(item)
-        if key and key not in seen and (len(kept) < count or always):
-            seen.add(key)
-            kept.append(item.strip())
-
-    for item in given:
-        if text_key(item) not in banned:
-            add(item, always=True)  # the model's own: kept, even past the count
-    for item in reserve:
-        if text_key(item) not in banned:
-            add(item, always=False)
-    for item in [*given, *reserve]:  # the last resort: shared with another section
-        add(item, always=False)
-    return kept
-
-
-def draft_offline(services: Services, task: SectionTask, avoid: Sequence[str] = ()) -> SectionDraft:
-    """The offline engine's section: bullets from the notes' points, title and topics from
-    the keyphrases of the notes (their points and terms) most particular to the section."""
-    assert services.extractive is not None
-    notes = task["notes"]
-    text = "\n".join(
-        [*(p for n in notes for p in n.key_points), *(t for n in notes for t in n.terms)]
-    )
-    related = task["related_theme"]
-    return services.extractive.section(
-        [p for n in notes for p in n.key_points],
-        text,
-        np.asarray(task["theme"]),
-        related=np.asarray([related]) if related is not None else None,
-        transcript=np.asarray(task["background"]),
-        avoid=avoid,
-        reserve=task["own_text"],
-        extra=[p for n in task["related"] for p in n.key_points],
-    )
-
-
-def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
-    """What a section is written (or repaired) from: its own notes, its related notes."""
-    own = set(plan.chunk_ids)
-    by_chunk = {n.chunk_ids[0]: n for n in state.get("chunk_notes", [])}
-    vectors = np.asarray(state["embeddings"], dtype=np.float64)
-    position = {c.id: c.index for c in state["chunks"]}
-    related = [position[h.chunk_id] for h in plan.related if h.chunk_id in position]
+async def write_section(task: SectionTask, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ask the reduce writer for one section."""
+    draft, records = await services_of(runtime).reduce_writer.section(task)
     return {
-        "plan": plan,
-        "notes": [n for n in working_notes(state) if own.intersection(n.chunk_ids)],
-        "related": [by_chunk[h.chunk_id] for h in plan.related if h.chunk_id in by_chunk],
-        "theme": _mean(vectors[[position[c] for c in plan.chunk_ids]]),
-        "related_theme": _mean(vectors[related]) if related else None,
-        "background": _mean(vectors),
-        "own_text": "\n".join(c.own_text for c in state["chunks"] if c.id in own),
-        "run_id": state["run_id"],
+        "sections": {task["plan"].index: written_section(task, draft)},
+        "calls": [record(rec, task["run_id"]) for rec in records],
     }
-
-
-def _mean(rows: np.ndarray) -> list[float]:
-    mean = rows.mean(axis=0)
-    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()  # type: ignore[no-any-return]
-
-
-def make_route_sections(services: Services) -> Callable[[SummarizeState], list[Send]]:
-    """The fan-out after ``retrieve_related``: one ``write_section`` task per section."""
-
-    def route_sections(state: SummarizeState) -> list[Send]:
-        """Send each section its own notes and its related chunks' notes."""
-        return [Send("write_section", section_task(state, plan)) for plan in state["plan"]]
-
-    return route_sections
-
-
-def make_write_section(services: Services) -> Callable[[SectionTask], Awaitable[dict[str, Any]]]:
-    """The node, bound to ``services``."""
-    settings, tokenizer = services.settings, services.tokenizer
-
-    async def write_section(task: SectionTask) -> dict[str, Any]:
-        """Ask the reduce model (or the offline engine) for one section."""
-        plan = task["plan"]
-        if services.extractive is not None:
-            section = written_section(task, draft_offline(services, task))
-            return {"sections": {plan.index: section}}
-        budget = settings.reduce_budget // 5
-        messages = render(
-            WRITE_SECTION,
-            SectionDraft,
-            number=plan.index + 1,
-            span=span_text(plan.start, plan.end).strip()
-            or f"chunks {plan.chunk_ids[0]}-{plan.chunk_ids[-1]}",
-            working_title=plan.working_title,
-            notes=tokenizer.truncate(notes_text(task["notes"]), budget),
-            related=tokenizer.truncate(notes_text(task["related"]), settings.related_budget)
-            or "(none)",
-        )
-        draft, rec = await services.ask(
-            services.reduce_llm,
-            messages,
-            SectionDraft,
-            node="write_section",
-            max_tokens=settings.section_max_tokens,
-        )
-        section = written_section(task, draft)
-        return {"sections": {plan.index: section}, "calls": [record(rec, task["run_id"])]}
-
-    return write_section

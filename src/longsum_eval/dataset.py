@@ -49,7 +49,7 @@ sentences joined into one *extractive* reference). Query-focused QMSum answers a
 ignored: they summarize a part, not the whole.
 
 Positions are fractions of the transcript's spoken words (see
-:mod:`longsum.eval.positions`). Items are ordered by spoken words, shortest first, so
+:mod:`longsum_eval.positions`). Items are ordered by spoken words, shortest first, so
 ``limit=N`` keeps the N shortest transcripts (after ``max_minutes`` dropped the long ones).
 """
 
@@ -61,8 +61,8 @@ from pathlib import Path
 from typing import Any
 
 from longsum.errors import InputError
-from longsum.eval.positions import TranscriptIndex
-from longsum.eval.references import Mark, Reference, parse_reference
+from longsum_eval.positions import TranscriptIndex
+from longsum_eval.references import Mark, Reference, parse_reference
 
 __all__ = [
     "TRANSCRIPT_SUFFIXES",

@@ -10,7 +10,7 @@ Systems:
 - ``longsum``: the graph with the chosen model (validity first try = its first candidate
   broke no rule; after repair = the run ended valid; repair rounds as the graph counted);
 - ``offline``: the graph on the offline extractive engine;
-- ``single-pass`` and ``map-reduce``: the baselines (:mod:`longsum.graphs.baselines`) with
+- ``single-pass`` and ``map-reduce``: the baselines (:mod:`longsum_eval.baselines`) with
   the same model; after repair = after longsum's deterministic repair (they have no loop).
 """
 
@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from longsum.errors import ConfigError, SummaryValidationError
+from longsum.masking import one_line
 from longsum.settings import Settings
+from longsum_eval.settings import EvalSettings
 
 __all__ = ["BASELINES", "SYSTEMS", "SystemOutput", "plan_systems", "run_system"]
 
@@ -96,8 +98,13 @@ async def run_system(
     model: str | None,
     *,
     on_progress: Callable[[str], None] | None = None,
+    options: EvalSettings | None = None,
 ) -> SystemOutput:
-    """One system's output on one transcript: from the cache, else run now and cache it."""
+    """One system's output on one transcript: from the cache, else run now and cache it.
+
+    ``options`` are the eval's own (the single-pass baseline's context window and shots);
+    by default read from the ``LONGSUM_EVAL_*`` environment.
+    """
     model_id = "extractive" if system == "offline" else str(model)
     path = cache_path(settings, system, model_id, transcript)
     if path.exists():
@@ -107,7 +114,8 @@ async def run_system(
         if system in ("longsum", "offline"):
             output = await _run_graph(system, transcript, settings, model, on_progress)
         else:
-            output = await _run_baseline(system, transcript, settings, str(model))
+            chosen = options if options is not None else EvalSettings()
+            output = await _run_baseline(system, transcript, settings, str(model), chosen)
     except SummaryValidationError as exc:
         output = _failed_output(system, transcript, model_id, exc, settings)
     output.wall_s = round(time.perf_counter() - began, 2)
@@ -179,7 +187,7 @@ def _failed_output(
 def _positions(extended: dict[str, Any], transcript: Path) -> list[float] | None:
     """The graph's own section starts; None (located by content instead) when the
     extended result cannot place them."""
-    from longsum.eval.locate import section_positions_from_extended
+    from longsum_eval.locate import section_positions_from_extended
 
     try:
         return section_positions_from_extended(extended, transcript)
@@ -196,16 +204,16 @@ def _graph_options(settings: Settings) -> dict[str, Any]:
 
 
 async def _run_baseline(
-    system: str, transcript: Path, settings: Settings, model: str
+    system: str, transcript: Path, settings: Settings, model: str, options: EvalSettings
 ) -> SystemOutput:
     from longsum.agent.models import load_chat_model
-    from longsum.graphs.baselines import run_map_reduce, run_single_pass
     from longsum.tools.repair import repair_summary
     from longsum.tools.tokens import get_tokenizer
     from longsum.tools.validation import validate_summary
+    from longsum_eval.baselines import run_map_reduce, run_single_pass
 
     if system == "single-pass":  # the whole window the baseline is allowed
-        settings = settings.model_copy(update={"llamacpp_n_ctx": settings.eval_context_tokens})
+        settings = settings.model_copy(update={"llamacpp_n_ctx": options.context_tokens})
     chat = load_chat_model(model, settings)
     tokenizer = get_tokenizer(settings.encoding, settings.tokenizer_timeout)
     text = transcript.read_text(encoding="utf-8")  # what a user would paste
@@ -213,9 +221,9 @@ async def _run_baseline(
         run = await run_single_pass(
             chat,
             text,
-            shots=load_shots(settings),
+            shots=load_shots(options.shots_dir),
             tokenizer=tokenizer,
-            context_tokens=settings.eval_context_tokens,
+            context_tokens=options.context_tokens,
         )
     else:
         run = await run_map_reduce(
@@ -249,17 +257,14 @@ async def _run_baseline(
 
 def _no_json(raw: str) -> str:
     """Why a baseline's answer gave no summary, with the answer's start to show it."""
-    from longsum.agent.structured import one_line
-
     size = f"{len(raw):,} characters" if raw.strip() else "empty"
     return f"the answer holds no complete JSON object ({size}): {one_line(raw, 200)}"
 
 
-def load_shots(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
+def load_shots(folder: Path | None) -> list[tuple[str, dict[str, Any]]]:
     """The single-pass prompt's few-shot examples: each ``<name>.json`` reference answer in
-    ``settings.eval_shots_dir`` with the transcript ``<name>.txt`` beside it or in
-    ``../seed_transcripts`` (the layout of the shared data)."""
-    folder = settings.eval_shots_dir
+    ``folder`` (:attr:`EvalSettings.shots_dir`) with the transcript ``<name>.txt`` beside it
+    or in ``../seed_transcripts`` (the layout of the shared data)."""
     if folder is None or not folder.is_dir():
         return []
     shots = []

@@ -8,9 +8,9 @@ per model call. :func:`context_tokens` reads a model's context window where it c
 
 from __future__ import annotations
 
-from longsum.graphs.baselines.common import BaselineRun, context_tokens, parse_json_object
-from longsum.graphs.baselines.map_reduce import run_map_reduce
-from longsum.graphs.baselines.single_pass import run_single_pass
+from longsum_eval.baselines.common import BaselineRun, context_tokens, parse_json_object
+from longsum_eval.baselines.map_reduce import run_map_reduce
+from longsum_eval.baselines.single_pass import run_single_pass
 
 __all__ = [
     "BaselineRun",

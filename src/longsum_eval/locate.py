@@ -15,8 +15,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.eval.positions import TranscriptIndex
-from longsum.memory.embeddings import Embedder
+from longsum.embedding import Embedder
+from longsum_eval.positions import TranscriptIndex
 
 __all__ = [
     "locate_sections",

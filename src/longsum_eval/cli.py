@@ -1,8 +1,15 @@
-"""``longsum eval``: score longsum and its baselines against human references."""
+"""``longsum eval``: score longsum and its baselines against human references.
+
+The command is :data:`app`, a one-command typer app of its own; ``longsum eval`` (in
+:mod:`longsum.cli`) checks that the eval extra is installed, with :func:`require_extra`,
+then hands its arguments to :func:`main`. Messages and errors go through longsum's CLI
+(one ``longsum: error: ...`` line, exit code by kind).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,11 +17,22 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from longsum.cli.app import app, err, guarded, out
+from longsum.cli.app import err, guarded, out
 from longsum.errors import ConfigError
 from longsum.settings import Settings, load_settings
+from longsum_eval.settings import EvalSettings, load_eval_settings
 
-__all__ = ["eval_command"]
+__all__ = ["EXTRA_MODULES", "app", "eval_command", "main", "require_extra"]
+
+EXTRA_MODULES = ("matplotlib", "rouge_score")
+"""What the ``eval`` extra installs that longsum itself does not need."""
+
+app = typer.Typer(
+    name="eval",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
 
 _SHOWN = (
     ("valid_first", "valid 1st", "{:.0%}"),
@@ -37,7 +55,7 @@ _SHOWN = (
 )
 
 
-@app.command("eval")
+@app.command()
 def eval_command(
     dataset: Annotated[
         Path, typer.Argument(help="Folder of NAME.txt transcripts and NAME.ref.json references.")
@@ -67,6 +85,22 @@ def eval_command(
     concurrency: Annotated[
         int | None, typer.Option("--concurrency", help="LLM calls in flight [4].")
     ] = None,
+    context_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--context-tokens",
+            help="Context window of the single-pass baseline [env LONGSUM_EVAL_CONTEXT_TOKENS; "
+            "8192].",
+        ),
+    ] = None,
+    shots_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--shots-dir",
+            help="Few-shot examples of the single-pass baseline [env LONGSUM_EVAL_SHOTS_DIR; "
+            "DATASET/../gold if it exists].",
+        ),
+    ] = None,
 ) -> None:
     """Score each system's summary of each transcript against its human references.
 
@@ -74,13 +108,14 @@ def eval_command(
     OUTPUT/eval.json (every measure) and OUTPUT/eval.png (a chart per measure). Outputs are
     cached per (system, model, transcript): an interrupted eval resumes where it stopped.
     """
-    from longsum.eval.dataset import load_dataset
-    from longsum.eval.runner import plan_systems
+    from longsum_eval.dataset import load_dataset
+    from longsum_eval.runner import plan_systems
 
-    options: dict[str, Any] = {"model": model, "concurrency": concurrency}
-    settings = guarded(lambda: load_settings(**{k: v for k, v in options.items() if v is not None}))
-    if settings.eval_shots_dir is None and (dataset.parent / "gold").is_dir():
-        settings = settings.model_copy(update={"eval_shots_dir": dataset.parent / "gold"})
+    settings = guarded(lambda: load_settings(model=model, concurrency=concurrency))
+    chosen = {"context_tokens": context_tokens, "shots_dir": shots_dir}
+    options = guarded(lambda: load_eval_settings(**chosen))
+    if options.shots_dir is None and (dataset.parent / "gold").is_dir():
+        options = options.model_copy(update={"shots_dir": dataset.parent / "gold"})
     wanted = [b.strip() for b in baselines.split(",") if b.strip()]
     systems = guarded(lambda: plan_systems(settings.model, wanted, offline))
     if not systems:
@@ -90,7 +125,7 @@ def eval_command(
     items = guarded(lambda: load_dataset(dataset, limit=limit, max_minutes=max_minutes))
     if not items:
         guarded(lambda: _missing(dataset))
-    rows = asyncio.run(_evaluate(items, systems, settings))
+    rows = asyncio.run(_evaluate(items, systems, settings, options))
     _report(rows, systems, settings, output, items)
 
 
@@ -103,12 +138,12 @@ def _missing(dataset: Path) -> None:
 
 
 async def _evaluate(
-    items: list[Any], systems: list[str], settings: Settings
+    items: list[Any], systems: list[str], settings: Settings, options: EvalSettings
 ) -> list[dict[str, Any]]:
-    from longsum.eval.report import score
-    from longsum.eval.runner import run_system
     from longsum.memory.embeddings import load_embedder
     from longsum.tools.tokens import get_tokenizer
+    from longsum_eval.report import score
+    from longsum_eval.runner import run_system
 
     embedder = load_embedder(settings.embedder)
     tokenizer = get_tokenizer(settings.encoding, settings.tokenizer_timeout)
@@ -130,7 +165,7 @@ async def _evaluate(
                     err.print(f"{elapsed:7.1f} s  {head}: {node}", highlight=False)
 
             output = await run_system(
-                system, item.transcript, settings, settings.model, on_progress=step
+                system, item.transcript, settings, settings.model, on_progress=step, options=options
             )
             rows.append(score(output, item, embedder, tokens))
     return rows
@@ -143,7 +178,7 @@ def _report(
     folder: Path,
     items: list[Any],
 ) -> None:
-    from longsum.eval.report import summary_rows, write_chart, write_json
+    from longsum_eval.report import summary_rows, write_chart, write_json
 
     means = summary_rows(rows, systems)
     model = settings.model or "none"
@@ -173,3 +208,20 @@ def _report(
 
 def _cell(value: Any, fmt: str) -> str:
     return "–" if value is None else fmt.format(value)
+
+
+def main(args: list[str], prog_name: str = "longsum eval") -> int:
+    """Run the eval's command on ``args``; its exit code (0 when it finished).
+
+    Usage errors (a missing DATASET, an unknown option) are raised to the caller's CLI,
+    which prints them as it prints its own.
+    """
+    command = typer.main.get_command(app)
+    code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    return code if isinstance(code, int) else 0
+
+
+def require_extra() -> None:
+    """Import what the eval extra installs; raises :class:`ImportError` when it is absent."""
+    for name in EXTRA_MODULES:
+        importlib.import_module(name)

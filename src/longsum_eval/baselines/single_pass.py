@@ -1,6 +1,6 @@
 """Baseline 1: the one-call few-shot prompt longsum replaces.
 
-The whole transcript goes into one :data:`~longsum.agent.baseline_prompts.SINGLE_PASS`
+The whole transcript goes into one :data:`~longsum_eval.baseline_prompts.SINGLE_PASS`
 prompt after the worked examples, and the answer is the summary. What does not fit the
 context is handled as a user of that prompt would have to: the examples go first (last
 first), then the transcript loses its end. Both are recorded in the run.
@@ -15,16 +15,16 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from longsum.agent.baseline_prompts import SINGLE_PASS, shot_messages
 from longsum.errors import ConfigError
-from longsum.graphs.baselines.common import (
+from longsum.tools.tokens import Tokenizer
+from longsum_eval.baseline_prompts import SINGLE_PASS, shot_messages
+from longsum_eval.baselines.common import (
     BaselineRun,
     call_model,
     estimate_prompt_tokens,
     parse_json_object,
     prepare_model,
 )
-from longsum.tools.tokens import Tokenizer
 
 __all__ = ["MIN_TRANSCRIPT_TOKENS", "run_single_pass"]
 

@@ -5,6 +5,8 @@ content is the contract summary as JSON text (what a ``ToolMessage`` carries bac
 model); its artifact is the same summary as a dict, for code that wants it without parsing.
 A transcript longsum cannot read becomes a tool error message the calling model can read
 and act on (a wrong path, a transcript too short), not an exception that ends its loop.
+Text and file paths are told apart by :func:`longsum.inputs.transcript_source`, as for
+:func:`longsum.summarize`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import StructuredTool, ToolException
 from pydantic import BaseModel, Field
 
 from longsum.errors import InputError
+from longsum.inputs import transcript_source
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -34,9 +36,6 @@ DESCRIPTION = (
     "from 0 to 1. Give it the transcript text itself, or the path of a transcript file "
     "(plain text, [HH:MM:SS] lines, WebVTT, SRT or Whisper JSON)."
 )
-# Suffixes that make a one-line input a file path even when no such file exists, so that a
-# mistyped path is reported as missing instead of being summarized as a tiny transcript.
-_PATH_SUFFIXES = {".txt", ".vtt", ".srt", ".json", ".md", ".log", ".text"}
 
 
 class SummarizeToolInput(BaseModel):
@@ -46,17 +45,6 @@ class SummarizeToolInput(BaseModel):
         description="The transcript to summarize: either its full text, or the path of a "
         "transcript file (.txt, .vtt, .srt or Whisper .json) on this machine."
     )
-
-
-def _source(transcript: str) -> str | Path:
-    """A path when ``transcript`` names a file (existing or path-shaped), else the text."""
-    candidate = transcript.strip()
-    if "\n" in candidate or not candidate or len(candidate) > 1024:
-        return transcript
-    path = Path(candidate).expanduser()
-    if path.exists() or path.suffix.lower() in _PATH_SUFFIXES or "/" in candidate:
-        return path
-    return transcript
 
 
 def _tool_result(summary: Any) -> tuple[str, dict[str, Any]]:
@@ -90,7 +78,7 @@ def as_tool(
 
     async def _arun(transcript: str) -> tuple[str, dict[str, Any]]:
         try:
-            result = await run_summary(_source(transcript), services=bound)
+            result = await run_summary(transcript_source(transcript), services=bound)
         except InputError as exc:
             raise ToolException(f"longsum cannot summarize this input: {exc}") from exc
         return _tool_result(result.summary)

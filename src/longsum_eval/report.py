@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from longsum.eval.dataset import EvalItem
-from longsum.eval.runner import SystemOutput
-from longsum.memory.embeddings import Embedder
+from longsum.embedding import Embedder
+from longsum_eval.dataset import EvalItem
+from longsum_eval.runner import SystemOutput
 
 __all__ = ["MEASURES", "score", "summary_rows", "write_chart", "write_json"]
 
@@ -47,8 +47,8 @@ def score(
 ) -> dict[str, Any]:
     """Every measure of one system's output on one transcript (None where it cannot be
     measured: no summary, or no reference of that kind)."""
-    from longsum.eval.locate import locate_sections
-    from longsum.eval.metrics import (
+    from longsum_eval.locate import locate_sections
+    from longsum_eval.metrics import (
         boundary_alignment,
         chapter_coverage,
         invented_timestamps,

@@ -1,4 +1,4 @@
-"""Reading the ``reference`` object of a ``<name>.ref.json`` (see :mod:`longsum.eval.dataset`
+"""Reading the ``reference`` object of a ``<name>.ref.json`` (see :mod:`longsum_eval.dataset`
 for the format) into a :class:`Reference` whose positions are fractions of spoken words."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from longsum.errors import InputError
-from longsum.eval.positions import TranscriptIndex
+from longsum_eval.positions import TranscriptIndex
 
 __all__ = ["Mark", "Reference", "parse_reference", "parse_time"]
 

@@ -1,7 +1,7 @@
 """Scores of one summary against one transcript's reference: pure functions.
 
 * Section placement: :func:`section_positions_from_extended` / :func:`locate_sections`
-  (from :mod:`longsum.eval.locate`) give where the 5 sections start, and
+  (from :mod:`longsum_eval.locate`) give where the 5 sections start, and
   :func:`boundary_alignment` measures how far the 4 inner boundaries are from the
   nearest reference chapter/topic/segment start.
 * :func:`chapter_coverage`: which reference titles some section title or bullet covers.
@@ -20,15 +20,15 @@ from typing import Any
 
 from rouge_score import rouge_scorer
 
+from longsum.embedding import Embedder
 from longsum.errors import InputError
-from longsum.eval.locate import (
+from longsum.tools.parsing import parse_text
+from longsum_eval.locate import (
     locate_sections,
     section_positions_from_extended,
     section_text,
     section_title,
 )
-from longsum.memory.embeddings import Embedder
-from longsum.tools.parsing import parse_text
 
 __all__ = [
     "COVERAGE_THRESHOLD",

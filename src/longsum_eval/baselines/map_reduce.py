@@ -10,7 +10,7 @@ tutorial, each needed to compare it with longsum:
   on the parsed transcript, no overlap like the tutorial's splitter), so both pipelines
   read the same token-bounded, utterance-aligned pieces;
 * the final call asks for the contract JSON
-  (:data:`~longsum.agent.baseline_prompts.FINAL_CONTRACT`) instead of free prose;
+  (:data:`~longsum_eval.baseline_prompts.FINAL_CONTRACT`) instead of free prose;
 * summaries are joined with blank lines in the reduce prompt (the tutorial formats a list
   of ``Document`` reprs into it) and kept in chunk order;
 * the tutorial's ``split_list_of_docs`` raises on a summary longer than ``token_max``;
@@ -34,17 +34,17 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
 
-from longsum.agent.baseline_prompts import FINAL_CONTRACT, MAP_SUMMARY, REDUCE_SUMMARIES
 from longsum.errors import ConfigError
-from longsum.graphs.baselines.common import (
+from longsum.tools.chunking import chunk_transcript
+from longsum.tools.parsing import parse_text
+from longsum.tools.tokens import Tokenizer
+from longsum_eval.baseline_prompts import FINAL_CONTRACT, MAP_SUMMARY, REDUCE_SUMMARIES
+from longsum_eval.baselines.common import (
     BaselineRun,
     call_model,
     parse_json_object,
     prepare_model,
 )
-from longsum.tools.chunking import chunk_transcript
-from longsum.tools.parsing import parse_text
-from longsum.tools.tokens import Tokenizer
 
 __all__ = ["MAX_COLLAPSE_LEVELS", "group_summaries", "run_map_reduce", "split_chunks"]
 

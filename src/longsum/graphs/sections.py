@@ -1,0 +1,144 @@
+"""What writing a section and repairing one share: the task a section is written from, the
+section as stored, its bullets kept distinct, and the written sections as the overview reads
+them. ``write_section``, ``write_overview``, ``repair_summary`` and the writers import these
+from here rather than from each other."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from longsum.agent.schemas import SectionDraft, TopicsDraft
+from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT
+from longsum.graphs.notes import span_text, working_notes
+from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
+
+__all__ = [
+    "clean_title",
+    "section_task",
+    "sections_text",
+    "text_key",
+    "topics_dict",
+    "with_distinct_bullets",
+    "written_section",
+]
+
+_PREFIX = re.compile(r"^\s*(?:section|part|chapter)\s*\d*\s*[:.\-–—]\s*", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """A model's title without any ``Section N:`` it added (the code numbers sections)."""
+    return _PREFIX.sub("", title.strip()).strip() or title.strip()
+
+
+def written_section(task: SectionTask, draft: SectionDraft) -> WrittenSection:
+    """The section as stored: numbered title, the draft's bullets and topics, its sources."""
+    plan = task["plan"]
+    return WrittenSection(
+        index=plan.index,
+        title=f"Section {plan.index + 1}: {clean_title(draft.title)}",
+        content=[b.strip() for b in draft.bullets],
+        topics=[t.strip() for t in draft.topics],
+        chunk_ids=plan.chunk_ids,
+        related_chunk_ids=[hit.chunk_id for hit in plan.related],
+        start=plan.start,
+        end=plan.end,
+    )
+
+
+def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
+    """What a section is written (or repaired) from: its own notes, its related notes."""
+    own = set(plan.chunk_ids)
+    by_chunk = {n.chunk_ids[0]: n for n in state.get("chunk_notes", [])}
+    vectors = np.asarray(state["embeddings"], dtype=np.float64)
+    position = {c.id: c.index for c in state["chunks"]}
+    related = [position[h.chunk_id] for h in plan.related if h.chunk_id in position]
+    return {
+        "plan": plan,
+        "notes": [n for n in working_notes(state) if own.intersection(n.chunk_ids)],
+        "related": [by_chunk[h.chunk_id] for h in plan.related if h.chunk_id in by_chunk],
+        "theme": _mean(vectors[[position[c] for c in plan.chunk_ids]]),
+        "related_theme": _mean(vectors[related]) if related else None,
+        "background": _mean(vectors),
+        "own_text": "\n".join(c.own_text for c in state["chunks"] if c.id in own),
+        "run_id": state["run_id"],
+    }
+
+
+def _mean(rows: np.ndarray) -> list[float]:
+    mean = rows.mean(axis=0)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()  # type: ignore[no-any-return]
+
+
+def text_key(text: str) -> str:
+    """Comparison form of a bullet or topic: its lowercase letters and digits, as words."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+
+
+def with_distinct_bullets(
+    draft: SectionDraft, task: SectionTask, taken: Sequence[str] = ()
+) -> SectionDraft:
+    """``draft`` with repeated bullets and topics dropped and, when that leaves fewer than
+    the contract asks for, its notes' own points and terms added (the section's, then its
+    related chunks'): a model that repeats a bullet or a topic on every repair round cannot
+    fail the run over what its notes already hold.
+
+    ``taken`` are the bullets other sections hold: a bullet equal to one of them (ignoring
+    case, spacing and punctuation, which covers the validator's comparison) is dropped and
+    replaced the same way, so a model that copies another section's bullets on every repair
+    round cannot fail the run either. Only when the notes hold too few other points are
+    taken bullets kept, to fill the count (a section sharing some bullets is still valid)."""
+    notes = [*task["notes"], *task["related"]]
+    points = [p for n in notes for p in n.key_points]
+    bullets = _distinct(draft.bullets, points, BULLET_COUNT, taken)
+    topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
+    return draft.model_copy(update={"bullets": bullets, "topics": topics})
+
+
+def _distinct(
+    given: Sequence[str], reserve: Sequence[str], count: int, taken: Sequence[str] = ()
+) -> list[str]:
+    """``given`` without repeats or ``taken`` items, topped up to ``count`` from
+    ``reserve``; then, if still short, from the taken ones (a repeat never)."""
+    banned = {text_key(item) for item in taken}
+    seen: set[str] = set()
+    kept: list[str] = []
+
+    def add(item: str, always: bool) -> None:
+        key = text_key(item)
+        if key and key not in seen and (len(kept) < count or always):
+            seen.add(key)
+            kept.append(item.strip())
+
+    for item in given:
+        if text_key(item) not in banned:
+            add(item, always=True)  # the model's own: kept, even past the count
+    for item in reserve:
+        if text_key(item) not in banned:
+            add(item, always=False)
+    for item in [*given, *reserve]:  # the last resort: shared with another section
+        add(item, always=False)
+    return kept
+
+
+def sections_text(sections: Sequence[WrittenSection]) -> str:
+    """The written sections as the overview prompts read them."""
+    blocks = []
+    for s in sections:
+        lines = [f"{s.title}{span_text(s.start, s.end)}", *(f"- {b}" for b in s.content)]
+        lines.append("topics: " + ", ".join(s.topics))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
+    """The global and general topics in the contract's own key names."""
+    return {
+        "topics": [t.strip() for t in draft.topics],
+        "generalTopics": [
+            {"name": g.name.strip(), "complexity": g.complexity} for g in draft.general_topics
+        ],
+    }
