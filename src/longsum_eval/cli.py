@@ -1,9 +1,11 @@
 """``longsum eval``: score longsum and its baselines against human references.
 
-The command is :data:`app`, a one-command typer app of its own; ``longsum eval`` (in
-:mod:`longsum.cli`) checks that the eval extra is installed, with :func:`require_extra`,
-then hands its arguments to :func:`main`. Messages and errors go through longsum's CLI
-(one ``longsum: error: ...`` line, exit code by kind).
+The command is :data:`app`, a one-command typer app of its own. :func:`register`, the
+``longsum.commands`` entry point, adds ``longsum eval`` to longsum's command line: always
+listed; run, it checks that the eval extra is installed (:func:`require_extra`) and hands
+its arguments, ``--help`` too, to :func:`main`. Without the extra it is one error line,
+exit code 2. Messages and errors go through longsum's CLI (one ``longsum: error: ...``
+line, exit code by kind).
 """
 
 from __future__ import annotations
@@ -17,15 +19,25 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from longsum.cli.app import err, guarded, out
+from longsum.cli.app import err, fail, guarded, out
 from longsum.errors import ConfigError
 from longsum.settings import Settings, load_settings
 from longsum_eval.settings import EvalSettings, load_eval_settings
 
-__all__ = ["EXTRA_MODULES", "app", "eval_command", "main", "require_extra"]
+__all__ = [
+    "EXTRA_HINT",
+    "EXTRA_MODULES",
+    "app",
+    "eval_command",
+    "main",
+    "register",
+    "require_extra",
+]
 
 EXTRA_MODULES = ("matplotlib", "rouge_score")
 """What the ``eval`` extra installs that longsum itself does not need."""
+
+EXTRA_HINT = 'longsum eval needs the eval extra: pip install -e ".[eval]"'
 
 app = typer.Typer(
     name="eval",
@@ -225,3 +237,25 @@ def require_extra() -> None:
     """Import what the eval extra installs; raises :class:`ImportError` when it is absent."""
     for name in EXTRA_MODULES:
         importlib.import_module(name)
+
+
+def register(longsum_app: typer.Typer) -> None:
+    """Add ``longsum eval`` to longsum's command line (the ``longsum.commands`` entry point)."""
+
+    @longsum_app.command(
+        "eval",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )
+    def eval_door(ctx: typer.Context) -> None:
+        """Score longsum and its baselines against human references (the eval extra).
+
+        `longsum eval --help` lists its options.
+        """
+        try:
+            require_extra()
+        except ImportError:
+            raise fail(ConfigError(EXTRA_HINT)) from None
+        code = main(list(ctx.args), ctx.command_path)
+        if code:
+            raise typer.Exit(code)

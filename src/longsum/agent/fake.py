@@ -1,4 +1,7 @@
-"""A scripted chat model for tests and benchmarks: no network, no weights, exact control.
+"""A scripted chat model for your own tests and benchmarks: no network, no weights, exact
+control. It is a feature, not a test helper: ``fake:NAME`` as a model spec loads it (like
+pydantic-ai's ``TestModel``), and it is the only provider that loads while
+``LONGSUM_BLOCK_REAL_MODELS=1``.
 
 :class:`FakeChatModel` answers through a ``responder`` (messages and the bound JSON schema
 in, answer text out). The default responder builds a minimal valid instance of any simple

@@ -3,12 +3,15 @@
 Results go to stdout, messages and errors to stderr. Every error longsum expects is one line
 (``longsum: error: ...``) and exits with its kind's code: 2 bad option or setting, 3 bad
 input, 4 model failure, 5 a summary that failed validation. Each command lives in its own
-module; importing them registers them on :data:`app`.
+module; importing them registers them on :data:`app`. Other installed packages add commands
+through the ``longsum.commands`` entry point group (``longsum eval`` comes from
+``longsum_eval`` that way): longsum itself names none of them.
 """
+
+from importlib.metadata import entry_points
 
 from longsum.cli import (  # noqa: F401  (registers the commands)
     chunk,
-    eval_extra,
     graph,
     inspect,
     summarize,
@@ -17,6 +20,15 @@ from longsum.cli import (  # noqa: F401  (registers the commands)
 from longsum.cli.app import app, err
 
 __all__ = ["app", "main"]
+
+COMMANDS_GROUP = "longsum.commands"
+"""The entry point group whose functions each add commands to :data:`app`."""
+
+for _plugin in entry_points(group=COMMANDS_GROUP):
+    try:
+        _plugin.load()(app)
+    except ImportError:  # a broken plugin must not take longsum's own commands down
+        continue
 
 
 def main() -> None:
