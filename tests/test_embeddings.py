@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from longsum.errors import ConfigError
 from longsum.memory.embeddings import (
@@ -226,3 +227,37 @@ def test_minilm_windows_fit_the_model_without_truncation(minilm: MiniLMEmbedder)
     for window in minilm._windows(minilm.model, text):
         pieces = tokenizer(window, add_special_tokens=True)["input_ids"]
         assert len(pieces) <= minilm.model.max_seq_length
+
+
+@needs_minilm
+def test_minilm_is_used_by_one_thread_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # LangGraph runs sync nodes and error handlers in threads, and the process shares one
+    # model and one fast tokenizer, which are not thread-safe: two chunks' fallback notes
+    # embedding at once broke the tokenizer's batch ("Unable to create tensor"). A stand-in
+    # model records how many callers are inside it at once.
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    class Model:
+        max_seq_length = 256
+        tokenizer = object()  # a slow tokenizer: windows by whitespace words
+
+        def encode(self, windows: list[str], **_: object) -> NDArray[np.float32]:
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.02)
+            with guard:
+                inside[0] -= 1
+            return np.ones((len(windows), 4), dtype=np.float32)
+
+    monkeypatch.setattr("longsum.memory.embeddings._load_sentence_transformer", lambda _: Model())
+    embedder = load_embedder(None)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        rows = list(pool.map(lambda i: embedder.embed([f"text number {i}"]), range(12)))
+    assert [r.shape for r in rows] == [(1, 4)] * 12
+    assert most[0] == 1, f"{most[0]} callers were inside the model at once"

@@ -171,9 +171,16 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Mean of each text's window embeddings, re-normalised (see module doc)."""
         texts = list(texts)
-        model = self.model
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # One caller at a time: the model and its fast tokenizer are shared by the process
+        # and are not thread-safe (LangGraph runs sync nodes and error handlers in threads,
+        # and two chunks' fallbacks at once broke the tokenizer's batch).
+        with _USE_LOCK:
+            return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> NDArray[np.float32]:
+        model = self.model
         windows: list[str] = []
         owners: list[int] = []
         for index, text in enumerate(texts):
@@ -209,6 +216,7 @@ class MiniLMEmbedder:
 
 
 _LOAD_LOCK = threading.Lock()
+_USE_LOCK = threading.Lock()
 
 
 def _load_sentence_transformer(path: str) -> Any:
