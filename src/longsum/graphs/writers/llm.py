@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -56,7 +57,11 @@ class LLMWriter:
         self.settings = settings
         self.tokenizer = tokenizer
         self.embedder = embedder
-        self._gate: asyncio.Semaphore | None = None
+        # One bound per event loop: a semaphore belongs to the loop it first waited in, and
+        # the same writer serves every run of a process (asyncio.run after asyncio.run).
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def model_id(self) -> str:
@@ -80,10 +85,12 @@ class LLMWriter:
         in-process llama.cpp model runs one call at a time whatever the bound, so it gets a
         bound of 1 (and its calls' latencies are not inflated by waiting on each other).
         """
-        if self._gate is None:
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
             width = 1 if self.llm.provider == "llamacpp" else self.settings.concurrency
-            self._gate = asyncio.Semaphore(width)
-        async with self._gate:
+            gate = self._gates[loop] = asyncio.Semaphore(width)
+        async with gate:
             return await self.llm.call(
                 messages, schema, node=node, max_tokens=max_tokens, temperature=temperature
             )
