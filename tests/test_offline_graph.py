@@ -16,6 +16,7 @@ import pytest
 from conftest import SHARED_DIR
 from longsum.api import RunResult, run_summary
 from longsum.contract import GENERAL_TOPICS, Summary, is_placeholder
+from longsum.tools.parsing import read_transcript
 from longsum.tools.sentences import content_words, speech_lines
 from longsum.tools.validation import validate_summary
 
@@ -125,14 +126,20 @@ def test_offline_summary_keeps_the_contract(
         assert not any(p in text.casefold() for p in template), text
 
 
+def _as_the_engine_reads(path: Path) -> str:
+    """The transcript as parsed (mark-up out), line by line as the engine reads chunks."""
+    rendered = "\n".join(u.render() for u in read_transcript(path).utterances)
+    return "\n".join(speech_lines(rendered))
+
+
 @pytest.mark.parametrize("name", TRANSCRIPTS)
 def test_offline_summary_invents_nothing(
     shared_dir: Path, runs: Callable[[Path], RunResult], name: str
 ) -> None:
     """Extractive: every content word of a bullet, title or topic is in the transcript (as
-    spoken: with corpus mark-up out and spelled acronyms, L_C_D_, read as words)."""
+    parsed: with corpus mark-up out and spelled acronyms, L_C_D_, read as words)."""
     path = shared_dir / "data" / name
-    spoken = "\n".join(speech_lines(path.read_text(encoding="utf-8")))
+    spoken = _as_the_engine_reads(path)
     vocabulary = set(content_words(spoken))
     data = _dump(runs(path).summary)
     pieces = [*data["topics"]]
@@ -151,7 +158,7 @@ def test_offline_bullets_are_stretches_of_the_transcript(
     a cleaned sentence, not words from several places (keyphrase labels once glued onto
     the last point of a section)."""
     path = shared_dir / "data" / name
-    spoken = "\n".join(speech_lines(path.read_text(encoding="utf-8")))
+    spoken = _as_the_engine_reads(path)
     stream = " " + " ".join(_runs_of_equal_words(content_words(spoken))) + " "
     for section in _dump(runs(path).summary)["sections"]:
         for bullet in section["content"]:

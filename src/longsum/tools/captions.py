@@ -19,6 +19,8 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from longsum.errors import InputError
 from longsum.tools.formats import AS_TEXT as _AS_TEXT
 from longsum.tools.formats import Raw, SpeakerSplitter
+from longsum.tools.rolling import CUE_TAG as _TAG
+from longsum.tools.rolling import is_rolling, read_rolling, restore_blank_lines
 
 __all__ = ["read_srt", "read_vtt", "read_whisper"]
 
@@ -28,8 +30,6 @@ _VTT_TS = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})"
 _VTT_STAMP = re.compile(_VTT_TS)
 _VTT_TIMING = re.compile(rf"\s*{_VTT_TS}\s*-->\s*{_VTT_TS}")
 _VOICE = re.compile(r"<v(?:\.[\w-]+)*\s+([^>]*)>")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
-"""Cue markup: ``<i>``, ``</v>``, ``<c.yellow>``, karaoke ``<00:01.500>``, ASS ``{\\an8}``."""
 
 
 def _snippet(text: str, limit: int = 60) -> str:
@@ -53,9 +53,14 @@ def _caption_ms(stamp: str) -> int | None:
 
 
 def read_vtt(text: str, source: str) -> list[Raw]:
-    """WebVTT captions through ``webvtt-py``; ``<v Name>`` voice spans give the speaker."""
+    """WebVTT captions through ``webvtt-py``; ``<v Name>`` voice spans give the speaker.
+
+    Rolling captions (YouTube auto-captions, see :mod:`longsum.tools.rolling`) are read as
+    the words they add, once each, in runs of whole caption lines.
+    """
     body = text.lstrip()
     first_line = text[: len(text) - len(body)].count("\n") + 1
+    body = restore_blank_lines(body)  # keeps the line numbers
     lines = re.split(r"\r\n|\r|\n", body)
     timings: list[tuple[int, int]] = []  # (line number, start ms) of each cue
     for offset, line in enumerate(lines):
@@ -95,18 +100,22 @@ def read_vtt(text: str, source: str) -> list[Raw]:
             f"{source}: malformed WebVTT cue at line {lost}: the cue block could not be read "
             f"(a missing blank line?); fix the cue {_AS_TEXT}"
         )
-    raws: list[Raw] = []
+    cues: list[tuple[float, float, list[str]]] = []
     for cap in captions:
         start_ms, end_ms = _caption_ms(cap.start), _caption_ms(cap.end)
         if start_ms is None or end_ms is None:  # webvtt-py checked them: a guard only
             raise InputError(
-                f"{source}: malformed WebVTT cue {len(raws) + 1} ({_snippet(str(cap))}); "
+                f"{source}: malformed WebVTT cue {len(cues) + 1} ({_snippet(str(cap))}); "
                 f"fix the cue {_AS_TEXT}"
             )
-        start, end = start_ms / 1000, end_ms / 1000
+        cues.append((start_ms / 1000, end_ms / 1000, list(cap.lines)))
+    if is_rolling(cues):
+        return read_rolling(cues)
+    raws: list[Raw] = []
+    for start, end, cue_lines in cues:
         who: str | None = None
         parts: list[str] = []
-        for line in cap.lines:
+        for line in cue_lines:
             voice = _VOICE.match(line)
             if voice and parts and voice.group(1).strip() != who:
                 raws.append((start, end, who, " ".join(parts)))

@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 from longsum.errors import InputError
 from longsum.tools import captions, formats
+from longsum.tools.markup import clean_markup
 from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
 
 __all__ = [
@@ -184,7 +185,7 @@ def parse_text(
 
     kept: list[formats.Raw] = []
     for start, end, speaker, said in raws:
-        said = _one_line(said)
+        said = clean_markup(said)  # no model or bullet ever sees mark-up
         if said:
             kept.append((start, end, (_one_line(speaker) or None) if speaker else None, said))
     if not kept:

@@ -79,18 +79,13 @@ _STOP = words(
     ive id youd whats theres hes shes wasnt arent im lets wouldnt couldnt shouldnt
     """
 )
-_ANNOTATION = re.compile(r"\{[a-z]+\}\s*")
-"""Corpus mark-up in the spoken text ({vocalsound}, {disfmarker}): not words anyone said."""
-_SPELLED = re.compile(r"\b(?:[A-Za-z]_){2,}")
-"""Acronyms spelled letter by letter in meeting corpora: L_C_D_ is LCD."""
 
 
 def speech_lines(text: str) -> Iterator[str]:
-    """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head or mark-up."""
+    """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head. (Mark-up is
+    already gone: :func:`~longsum.tools.markup.clean_markup` ran when the text was parsed.)"""
     for line in text.splitlines():
-        spoken = _LINE_HEAD.sub("", line, count=1)
-        spoken = _SPELLED.sub(lambda m: m.group(0).replace("_", ""), _ANNOTATION.sub("", spoken))
-        spoken = spoken.strip()
+        spoken = _LINE_HEAD.sub("", line, count=1).strip()
         if spoken:
             yield spoken
 
