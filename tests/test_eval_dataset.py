@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from longsum.errors import InputError
+from longsum.tools.markup import clean_markup
 from longsum_eval.dataset import EvalItem, load_dataset, load_item
 from longsum_eval.positions import TranscriptIndex
 
@@ -36,13 +37,14 @@ def _ref(item: EvalItem) -> dict[str, Any]:
 
 def _spoken_before(path: Path, line: int, *, labelled: bool = True) -> float:
     """Fraction of spoken words before ``line``, counted independently of the loader: the
-    text after an optional ``[HH:MM:SS]`` and (``labelled``) the first ``Name:`` label."""
+    text after an optional ``[HH:MM:SS]`` and (``labelled``) the first ``Name:`` label,
+    without the mark-up nobody said."""
     counts = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         text = raw.split("] ", 1)[1] if raw.startswith("[") else raw
         if labelled:
             text = text.split(":", 1)[1]
-        counts.append(len(text.split()))
+        counts.append(len(clean_markup(text).split()))
     return sum(counts[:line]) / sum(counts)
 
 

@@ -18,6 +18,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from longsum.tools.markup import clean_markup
 from longsum.tools.parsing import decode_bytes, parse_text
 from longsum.tools.transcript import Transcript
 
@@ -125,8 +126,9 @@ def _line_offsets(lines: list[str], words: list[str]) -> list[int]:
     """Word offset of each line's speech.
 
     The parser drops a line's timestamp and speaker label, merges continuation lines into
-    the turn before them and drops turns without text, so line i is not utterance i in
-    general (3 of the 1007 lines of the ICSI meeting are empty turns). A line's speech is
+    the turn before them, drops mark-up (:func:`~longsum.tools.markup.clean_markup`) and
+    then turns without text, so line i is not utterance i in general (3 of the 1007 lines
+    of the ICSI meeting are empty turns, and more hold only ``{vocalsound}``). A line's speech is
     the end of the line, so each line is aligned by the longest run of the next spoken
     words that ends it. When that fails (captions and JSON have no line structure), lines
     are placed in proportion to their whitespace words instead.
@@ -135,7 +137,7 @@ def _line_offsets(lines: list[str], words: list[str]) -> list[int]:
     at = 0
     for line in lines:
         offsets.append(at)
-        flat = " ".join(line.split())
+        flat = clean_markup(line)  # as the parser cleaned the speech it holds
         if not flat:
             continue
         count = len(flat.split())
