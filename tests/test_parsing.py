@@ -200,8 +200,7 @@ def test_vtt_voices_tags_and_times() -> None:
     assert t.format is F.VTT
     assert rows(t) == [
         (1.0, 4.5, "Alice", "Hello & welcome"),
-        (1.0, 4.5, "Bob", "Hi there"),
-        (5.25, 7.0, "Bob", "Second cue goes on here"),
+        (1.0, 7.0, "Bob", "Hi there Second cue goes on here"),  # one turn over two cues
         (68.0, 69.0, None, "No voice, coloured"),
     ]
 

@@ -18,9 +18,10 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from longsum.errors import InputError
 from longsum.tools.formats import AS_TEXT as _AS_TEXT
-from longsum.tools.formats import Raw, SpeakerSplitter
+from longsum.tools.formats import Raw
 from longsum.tools.rolling import CUE_TAG as _TAG
 from longsum.tools.rolling import is_rolling, read_rolling, restore_blank_lines
+from longsum.tools.turns import speaker_turns
 
 __all__ = ["read_srt", "read_vtt", "read_whisper"]
 
@@ -54,6 +55,9 @@ def _caption_ms(stamp: str) -> int | None:
 
 def read_vtt(text: str, source: str) -> list[Raw]:
     """WebVTT captions through ``webvtt-py``; ``<v Name>`` voice spans give the speaker.
+
+    So does a leading ``Name: `` label (Zoom, Otter); consecutive cues of one speaker are
+    one utterance (see :func:`~longsum.tools.turns.speaker_turns`).
 
     Rolling captions (YouTube auto-captions, see :mod:`longsum.tools.rolling`) are read as
     the words they add, once each, in runs of whole caption lines.
@@ -124,11 +128,15 @@ def read_vtt(text: str, source: str) -> list[Raw]:
                 who = voice.group(1).strip() or None
             parts.append(html.unescape(_TAG.sub("", line)))
         raws.append((start, end, who, " ".join(parts)))
-    return raws
+    return speaker_turns(raws)
 
 
 def read_srt(text: str, source: str) -> list[Raw]:
-    """SubRip subtitles through ``srt``; a leading ``NAME:`` in a cue gives the speaker."""
+    """SubRip subtitles through ``srt``; a leading ``NAME:`` in a cue gives the speaker.
+
+    Consecutive cues of one speaker are one utterance (see
+    :func:`~longsum.tools.turns.speaker_turns`).
+    """
     subs: list[Any] = []
     try:
         for sub in srt.parse(text):
@@ -145,14 +153,12 @@ def read_srt(text: str, source: str) -> list[Raw]:
             f"{_snippet(str(exc))}; fix the cue {_AS_TEXT}"
         ) from None
     contents = [" ".join(html.unescape(_TAG.sub("", sub.content)).split()) for sub in subs]
-    splitter = SpeakerSplitter(contents)
-    raws: list[Raw] = []
-    for sub, content in zip(subs, contents, strict=True):
-        who, said = splitter.split(content)
-        if who is not None and (len(who) > 30 or len(who.split()) > 3):
-            who, said = None, content
-        raws.append((sub.start.total_seconds(), sub.end.total_seconds(), who, said))
-    return raws
+    return speaker_turns(
+        [
+            (sub.start.total_seconds(), sub.end.total_seconds(), None, content)
+            for sub, content in zip(subs, contents, strict=True)
+        ]
+    )
 
 
 # ---------------------------------------------------------------- Whisper JSON
