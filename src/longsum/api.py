@@ -100,6 +100,7 @@ async def run_summary(
     services: Services | None = None,
     thread_id: str | None = None,
     on_event: ProgressHook | None = None,
+    speakers: dict[str, str] | None = None,
     **options: Any,
 ) -> RunResult:
     """Run the graph on a transcript (text, or a path) and return the whole result.
@@ -107,6 +108,7 @@ async def run_summary(
     With ``thread_id`` the run is checkpointed; calling again with the same id resumes an
     unfinished run (finished chunks are not summarized again) or returns the finished one.
     ``on_event(node, update)`` is called for every node update, for progress displays.
+    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``).
 
     Every run is recorded in ``settings.runs_dir() / run_id`` (the thread id, else a new
     uuid): its trace, its ``meta.json`` (also when it fails) and its result; see
@@ -147,6 +149,8 @@ async def run_summary(
                     return _result(snapshot.values, began, thread_id)
             if graph_input is not None:
                 graph_input["run_id"] = run_id
+                if speakers:
+                    graph_input["speakers"] = dict(speakers)
             final: dict[str, Any] = {}
             async for mode, chunk in graph.astream(
                 graph_input, config, context=context, stream_mode=["updates", "values"]
@@ -182,11 +186,24 @@ def _result(values: dict[str, Any], began: float, thread_id: str | None) -> RunR
     )
 
 
-async def asummarize(text_or_path: str | Path, model: Any = None, **options: Any) -> Summary:
-    """Summarize a transcript (text or path); return the validated contract summary."""
-    return (await run_summary(text_or_path, model=model, **options)).summary
+async def asummarize(
+    text_or_path: str | Path,
+    model: Any = None,
+    *,
+    speakers: dict[str, str] | None = None,
+    **options: Any,
+) -> Summary:
+    """Summarize a transcript (text or path); return the validated contract summary.
+    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``)."""
+    return (await run_summary(text_or_path, model=model, speakers=speakers, **options)).summary
 
 
-def summarize(text_or_path: str | Path, model: Any = None, **options: Any) -> Summary:
+def summarize(
+    text_or_path: str | Path,
+    model: Any = None,
+    *,
+    speakers: dict[str, str] | None = None,
+    **options: Any,
+) -> Summary:
     """Synchronous :func:`asummarize` (not from inside a running event loop)."""
-    return asyncio.run(asummarize(text_or_path, model=model, **options))
+    return asyncio.run(asummarize(text_or_path, model=model, speakers=speakers, **options))

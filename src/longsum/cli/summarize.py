@@ -12,6 +12,7 @@ import typer
 from longsum.cli.app import MaxTokens, app, err, fail, guarded
 from longsum.errors import ConfigError, InputError
 from longsum.settings import Settings, load_settings
+from longsum.tools.speakers import parse_speaker_names
 
 if TYPE_CHECKING:
     from longsum.api import RunResult
@@ -62,6 +63,13 @@ def summarize(
             "--trace-content", help="Keep prompts and answers in full in the run's trace."
         ),
     ] = False,
+    speakers: Annotated[
+        str | None,
+        typer.Option(
+            "--speakers",
+            help="Names for a diarizer's labels: SPEAKER_00=Naval,SPEAKER_01=Host.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -93,7 +101,8 @@ def summarize(
 
         guarded(lambda: print_plan(file, settings, extractive=_offline(settings)))
         return
-    result = _run(file, settings, thread_id)
+    names = guarded(lambda: parse_speaker_names(speakers or ""))
+    result = _run(file, settings, thread_id, names)
     text = _render(result, out_format)
     if output is None:
         sys.stdout.write(text)
@@ -113,7 +122,9 @@ def _offline(settings: Settings) -> bool:
     return True
 
 
-def _run(file: str, settings: Settings, thread_id: str | None) -> RunResult:
+def _run(
+    file: str, settings: Settings, thread_id: str | None, speakers: dict[str, str]
+) -> RunResult:
     import asyncio
 
     from longsum.api import run_summary
@@ -135,7 +146,13 @@ def _run(file: str, settings: Settings, thread_id: str | None) -> RunResult:
     with progress:
         return guarded(
             lambda: asyncio.run(
-                run_summary(source, services=services, thread_id=thread_id, on_event=on_event)
+                run_summary(
+                    source,
+                    services=services,
+                    thread_id=thread_id,
+                    on_event=on_event,
+                    speakers=speakers,
+                )
             )
         )
 

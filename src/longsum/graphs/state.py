@@ -129,6 +129,8 @@ class SummarizeInput(TypedDict, total=False):
     """The transcript format; None detects it from the content."""
     run_id: str
     """Identifies this run in call records (default: the thread id, else a new uuid)."""
+    speakers: dict[str, str]
+    """Names for a diarizer's speaker labels, e.g. ``{"SPEAKER_00": "Naval"}``."""
 
 
 class SummarizeOutput(TypedDict, total=False):

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from typing import Any
 
 from longsum.contract import Summary
+from longsum.tools.speakers import anonymous, speaker_count
 from longsum.tools.transcript import format_timestamp
 
 __all__ = ["COMPLEXITY_LEVELS", "complexity_level", "humanise_name", "render_markdown"]
@@ -67,7 +68,9 @@ def render_markdown(summary: Summary | Mapping[str, Any], extended: Mapping[str,
         title += f" ({format_timestamp(duration)})"
     lines = [f"# {title}", ""]
     speakers = info.get("speakers") or []
-    if speakers:
+    if speakers and anonymous(speakers):
+        lines += [f"*{speaker_count(speakers).capitalize()}, unnamed*", ""]
+    elif speakers:
         lines += [f"*Speakers: {', '.join(speakers)}*", ""]
     lines += [data["introduction"], ""]
 

@@ -45,6 +45,7 @@ from longsum.tools.sentences import (
     informative_spans,
     split_spans,
 )
+from longsum.tools.speakers import anonymous, speaker_count
 
 __all__ = ["ENGINE_ID", "ExtractiveEngine"]
 
@@ -216,7 +217,9 @@ class ExtractiveEngine:
         what = "conversation" if len(speakers) >= 2 else "talk"
         length = _duration(duration) if duration else f"{words:,}-word"
         who = ""
-        if 2 <= len(speakers) <= 3:
+        if anonymous(speakers):  # a diarizer's labels: say how many, never SPEAKER_00
+            who = f" {'by' if len(speakers) == 1 else 'between'} {speaker_count(speakers)}"
+        elif 2 <= len(speakers) <= 3:
             who = " between " + _join(list(speakers))
         elif len(speakers) > 3:
             who = f" among {len(speakers)} speakers"

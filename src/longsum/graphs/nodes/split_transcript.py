@@ -16,6 +16,7 @@ from longsum.graphs.state import SummarizeState, TranscriptInfo
 from longsum.settings import Settings
 from longsum.tools.chunking import Chunk, chunk_transcript
 from longsum.tools.parsing import parse_text, read_transcript
+from longsum.tools.speakers import name_speakers
 from longsum.tools.tokens import Tokenizer
 from longsum.tools.transcript import Transcript
 
@@ -50,7 +51,8 @@ def too_short(transcript: Transcript, chunks: list[Chunk], total: int) -> InputE
 def split_transcript(
     state: SummarizeState, config: RunnableConfig, runtime: Runtime[Context]
 ) -> dict[str, Any]:
-    """Parse ``text`` or ``path``; chunk it finely enough for five sections."""
+    """Parse ``text`` or ``path``, name its speakers; chunk it finely enough for five
+    sections."""
     services = services_of(runtime)
     settings = services.settings
     fmt = state.get("format") or settings.input_format
@@ -65,6 +67,7 @@ def split_transcript(
         )
     else:
         raise InputError("no transcript given: pass 'text' or 'path' in the graph input")
+    transcript = name_speakers(transcript, state.get("speakers") or {})
     chunks, total, bound, overlap = split_chunks(transcript, settings, services.tokenizer)
     if error := too_short(transcript, chunks, total):
         raise error
