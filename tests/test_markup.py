@@ -90,3 +90,12 @@ def test_no_prompt_carries_corpus_markup(shared_dir: Path, tmp_path: Path) -> No
     assert sent and result.summary
     leaked = {mark for prompt in sent for mark in MARKUP if mark in prompt}
     assert leaked == set()
+
+
+def test_entities_are_decoded_once() -> None:
+    # A caption that shows the text "&lt;div&gt;" writes it "&amp;lt;div&amp;gt;": decoded
+    # once it reads "&lt;div&gt;"; a second decoding would turn it into a tag, "<div>".
+    vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\nType &amp;lt;div&amp;gt; here.\n"
+    srt = "1\n00:00:00,000 --> 00:00:02,000\nType &amp;lt;div&amp;gt; here.\n"
+    for text in (vtt, srt):
+        assert [u.text for u in parse_text(text).utterances] == ["Type &lt;div&gt; here."]

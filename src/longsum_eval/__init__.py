@@ -10,9 +10,12 @@ loads neither; scoring and the chart do.
 The names below are the stable entry points; the modules may change between releases.
 """
 
-from longsum_eval.dataset import EvalItem, load_dataset
-from longsum_eval.runner import SystemOutput, plan_systems, run_system
-from longsum_eval.settings import EvalSettings, load_eval_settings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the names below, typed for type checkers (loaded by __getattr__)
+    from longsum_eval.dataset import EvalItem, load_dataset
+    from longsum_eval.runner import SystemOutput, plan_systems, run_system
+    from longsum_eval.settings import EvalSettings, load_eval_settings
 
 __all__ = [
     "EvalItem",
@@ -23,3 +26,23 @@ __all__ = [
     "plan_systems",
     "run_system",
 ]
+
+_HOMES = {
+    "EvalItem": "dataset",
+    "load_dataset": "dataset",
+    "SystemOutput": "runner",
+    "plan_systems": "runner",
+    "run_system": "runner",
+    "EvalSettings": "settings",
+    "load_eval_settings": "settings",
+}
+
+
+def __getattr__(name: str) -> object:
+    # Loaded on first use: `longsum` loads this package's command at every start (the
+    # longsum.commands entry point), which must not pay for the dataset and runner modules.
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"longsum_eval.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'longsum_eval' has no attribute {name!r}")

@@ -6,7 +6,6 @@ Each reader returns :data:`~longsum.tools.formats.Raw` utterances and raises
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Sequence
@@ -126,7 +125,7 @@ def read_vtt(text: str, source: str) -> list[Raw]:
                 parts = []
             if voice:
                 who = voice.group(1).strip() or None
-            parts.append(html.unescape(_TAG.sub("", line)))
+            parts.append(_TAG.sub("", line))  # entities: clean_markup, once
         raws.append((start, end, who, " ".join(parts)))
     return speaker_turns(raws)
 
@@ -152,7 +151,7 @@ def read_srt(text: str, source: str) -> list[Raw]:
             f"{source}: malformed SRT cue {len(subs) + 1} (after cue {len(subs)}): "
             f"{_snippet(str(exc))}; fix the cue {_AS_TEXT}"
         ) from None
-    contents = [" ".join(html.unescape(_TAG.sub("", sub.content)).split()) for sub in subs]
+    contents = [" ".join(_TAG.sub("", sub.content).split()) for sub in subs]
     return speaker_turns(
         [
             (sub.start.total_seconds(), sub.end.total_seconds(), None, content)

@@ -12,7 +12,6 @@ cue's start), and groups the words into utterances of about :data:`RUN_WORDS` wo
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 
@@ -52,7 +51,7 @@ def restore_blank_lines(text: str) -> str:
 
 
 def _clean(raw: str) -> str:
-    return " ".join(html.unescape(CUE_TAG.sub("", raw)).split())
+    return " ".join(CUE_TAG.sub("", raw).split())  # entities: clean_markup, once
 
 
 def _clean_lines(lines: Sequence[str]) -> list[str]:
