@@ -92,14 +92,15 @@ def section_repair(state: SummarizeState, index: int, lines: list[str]) -> Secti
 def _settled(
     writer: Writer,
     state: SummarizeState,
-    index: int,
+    repair: SectionRepair,
     lines: list[str],
     draft: SectionDraft,
     taken: list[str],
 ) -> WrittenSection:
     """The repaired section as stored: the draft kept apart from ``taken`` (the other
     sections' bullets), and only the fields its violations name changed."""
-    task = section_task(state, state["plan"][index])
+    task = repair.task
+    index = task["plan"].index
     fixed = written_section(task, writer.keep_apart(draft, task, taken))
     # Fix only what is wrong: fields no violation names keep their current text, so a
     # repair cannot break what was already right (a small model may echo the prompt).
@@ -113,6 +114,7 @@ async def repair_summary(state: SummarizeState, runtime: Runtime[Context]) -> di
     writer = services_of(runtime).reduce_writer
     groups = group_violations(state["violations"])
     indices = sorted(i for i in groups if i is not None)
+    repairs = {i: section_repair(state, i, groups[i]) for i in indices}
 
     async def overview() -> tuple[dict[str, Any], list[Any]]:
         if None not in groups:
@@ -127,9 +129,7 @@ async def repair_summary(state: SummarizeState, runtime: Runtime[Context]) -> di
         return {"overview": written}, records
 
     drafted, (overview_update, overview_records) = await asyncio.gather(
-        asyncio.gather(
-            *(writer.repair_section(section_repair(state, i, groups[i])) for i in indices)
-        ),
+        asyncio.gather(*(writer.repair_section(repairs[i]) for i in indices)),
         overview(),
     )
     round_ = state.get("repair_round", 0) + 1
@@ -158,7 +158,7 @@ async def repair_summary(state: SummarizeState, runtime: Runtime[Context]) -> di
         taken = [
             b for j, s in sections.items() if j != index and j not in pending for b in s.content
         ]
-        sections[index] = _settled(writer, state, index, groups[index], draft, taken)
+        sections[index] = _settled(writer, state, repairs[index], groups[index], draft, taken)
     if indices:
         update["sections"] = {i: sections[i] for i in indices}
     update.update(overview_update)
