@@ -67,7 +67,7 @@ def test_every_format_is_cleaned_when_parsed() -> None:
     }
     assert texts == {
         "timestamped": ["Okay so the LCD screen", "It costs more & sells less."],
-        "srt": ["So welcome back", "to the show & the talk."],
+        "srt": ["So welcome back to the show & the talk."],  # cues join into sentences
         "vtt": ['Right, "exactly".'],
     }
 

@@ -170,10 +170,13 @@ def test_zoom_labels_work_in_srt_too() -> None:
 
 def test_plain_vtt_colon_text_is_not_a_speaker() -> None:
     t = parse_text(PLAIN_VTT, source="plain.vtt")
-    assert rows(t) == [  # exactly one utterance per cue, as before
-        (1.0, 3.0, None, "Note: this is not a speaker."),
-        (3.0, 5.0, None, "The point is: neither is this."),
-        (5.0, 7.0, None, "Just a caption."),
+    assert rows(t) == [  # no speaker: the cues join into one utterance of whole sentences
+        (
+            1.0,
+            7.0,
+            None,
+            "Note: this is not a speaker. The point is: neither is this. Just a caption.",
+        ),
     ]
 
 
@@ -183,10 +186,9 @@ def test_unlabelled_cues_stay_unlabelled_when_labels_are_rare() -> None:
         "00:00:02.000 --> 00:00:03.000\nTwo.\n\n"
         "00:00:03.000 --> 00:00:04.000\nThree.\n"
     )
-    assert rows(parse_text(vtt)) == [
+    assert rows(parse_text(vtt)) == [  # the unlabelled cues join as one (None) speaker's
         (1.0, 2.0, "Alice", "One."),
-        (2.0, 3.0, None, "Two."),
-        (3.0, 4.0, None, "Three."),
+        (2.0, 4.0, None, "Two. Three."),
     ]
 
 
@@ -206,9 +208,10 @@ def test_meeting_exports_are_detected(text: str, fmt: TranscriptFormat) -> None:
 
 
 def test_a_long_turn_keeps_fine_times() -> None:
-    # One speaker for ten minutes: merged into turns of about TURN_WORDS words, and a pause
-    # of PAUSE seconds or more starts a new one, so chunks and sections can still be timed.
-    from longsum.tools.turns import PAUSE, TURN_WORDS
+    # One speaker for ten minutes, unpunctuated: merged into utterances of whole cues, closed
+    # at the first cue end past TARGET_WORDS words, and a pause of PAUSE seconds or more
+    # starts a new one, so chunks and sections can still be timed.
+    from longsum.tools.cues import PAUSE, TARGET_WORDS
 
     cues = []
     for i in range(150):
@@ -217,8 +220,8 @@ def test_a_long_turn_keeps_fine_times() -> None:
         cues.append(f"{i + 1}\n{_srt_time(start)} --> {_srt_time(start + 3.5)}\nAda: {words}\n")
     t = parse_text("\n".join(cues), format="srt")
     assert {u.speaker for u in t.utterances} == {"Ada"}
-    assert all(len(u.text.split()) < TURN_WORDS + 8 for u in t.utterances)
-    assert len(t.utterances) >= 150 * 8 // (TURN_WORDS + 8)
+    assert all(len(u.text.split()) < TARGET_WORDS + 8 for u in t.utterances)
+    assert len(t.utterances) >= 150 * 8 // (TARGET_WORDS + 8)
     assert any(u.start == 100 * 4.0 + 10.0 for u in t.utterances), "the pause starts a turn"
     assert PAUSE <= 10.0
     words = [w for u in t.utterances for w in u.text.split()]

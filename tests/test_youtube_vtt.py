@@ -7,6 +7,7 @@ line with inline word timings, and 10 ms flash cues that repeat the finished lin
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,8 @@ import pytest
 import webvtt
 
 import longsum
-from longsum.tools.rolling import RUN_WORDS, is_rolling, new_words, restore_blank_lines
+from longsum.tools.cues import TARGET_WORDS
+from longsum.tools.rolling import is_rolling, new_words, restore_blank_lines
 from longsum.tools.tokens import get_tokenizer
 from longsum.tools.transcript import TranscriptFormat
 
@@ -149,7 +151,7 @@ def test_long_talk_words_once_in_order(style: str) -> None:
     assert text_words(t) == fixture.words
     # the utterances are runs of whole lines, not one per cue
     assert len(t.utterances) < len(lines) / 3
-    assert all(len(u.text.split()) < RUN_WORDS + 12 for u in t.utterances)
+    assert all(len(u.text.split()) < TARGET_WORDS + 12 for u in t.utterances)
 
 
 def test_no_phrase_repeats_across_a_cue_boundary() -> None:
@@ -160,6 +162,44 @@ def test_no_phrase_repeats_across_a_cue_boundary() -> None:
         phrase = " ".join(line)
         assert whole.count(phrase) == 1
         assert all(f"{phrase} {phrase}" not in u.text for u in t.utterances)
+
+
+def test_no_four_word_run_repeats_and_the_word_count_holds() -> None:
+    # Each word is unique, so any 4-word run said twice would be a line read twice across
+    # the rolling cues' boundaries (a carried-over line, a flash cue).
+    lines = [[f"{word}{i}" for word in line] for i, line in enumerate(spoken(200, seed=5))]
+    fixture = youtube_vtt(lines, pauses=frozenset({50, 120}))
+    t = longsum.parse_text(fixture.text)
+    words = text_words(t)
+    runs = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
+    assert len(runs) == len(set(runs))
+    assert abs(len(words) - len(fixture.words)) <= 0.05 * len(fixture.words)
+
+
+def test_punctuated_rolling_captions_are_cut_at_sentence_ends_at_word_times() -> None:
+    # Newer auto-captions carry punctuation; sentences end inside caption lines, and a cut
+    # there starts the next utterance at its first word's inline time.
+    rng = random.Random(2)
+    said: list[str] = []
+    for _ in range(40):
+        sentence = [rng.choice(VOCAB) for _ in range(rng.randint(6, 14))]
+        said += [sentence[0].capitalize(), *sentence[1:-1], sentence[-1] + "."]
+    lines, at = [], 0
+    while at < len(said):
+        size = rng.randint(5, 9)
+        lines.append(said[at : at + size])
+        at += size
+    fixture = youtube_vtt(lines)
+    t = longsum.parse_text(fixture.text)
+    assert text_words(t) == fixture.words
+    assert all(u.text.endswith(".") for u in t.utterances)
+    index, inside = 0, 0
+    line_starts = set(itertools.accumulate((len(line) for line in lines), initial=0))
+    for u in t.utterances:
+        assert u.start == pytest.approx(fixture.word_times[index], abs=0.0015)
+        inside += index not in line_starts
+        index += len(u.text.split())
+    assert inside >= 1, "some sentence ends inside a caption line"
 
 
 @pytest.mark.parametrize("style", [STYLE_OLD, STYLE_BLOCK])
@@ -239,13 +279,12 @@ Another cue
 """
 
 
-def test_plain_vtt_with_karaoke_timing_reads_one_utterance_per_cue() -> None:
+def test_plain_vtt_with_karaoke_timing_is_not_rolling() -> None:
+    # Every cue's words are kept (the repeated "Yes." too: it does not roll); the cues join
+    # into sentence-level utterances (longsum.tools.cues), here one: no pause, few words.
     t = longsum.parse_text(PLAIN)
     assert [(u.start, u.end, u.speaker, u.text) for u in t.utterances] == [
-        (1.0, 3.0, None, "Hello there friend"),
-        (3.0, 5.0, None, "Yes."),
-        (5.0, 7.0, None, "Yes. and more"),
-        (7.0, 9.0, None, "Another cue"),
+        (1.0, 9.0, None, "Hello there friend Yes. Yes. and more Another cue"),
     ]
 
 

@@ -75,7 +75,8 @@ def _mean(rows: np.ndarray) -> list[float]:
 
 def text_key(text: str) -> str:
     """Comparison form of a bullet or topic: its lowercase letters and digits, as words."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.casefold()))
+    # Letters of any script: with [a-z0-9] all Chinese bullets compared equal ("").
+    return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
 def with_distinct_bullets(

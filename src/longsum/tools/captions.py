@@ -2,6 +2,8 @@
 
 Each reader returns :data:`~longsum.tools.formats.Raw` utterances and raises
 :class:`~longsum.errors.InputError` with a one-line message naming the source and the cue.
+Cues and segments break mid-sentence, so every reader re-cuts them into sentence-level
+utterances with :func:`~longsum.tools.cues.sentence_utterances`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from longsum.errors import InputError
+from longsum.tools.cues import sentence_utterances
 from longsum.tools.formats import AS_TEXT as _AS_TEXT
 from longsum.tools.formats import Raw
 from longsum.tools.rolling import CUE_TAG as _TAG
 from longsum.tools.rolling import is_rolling, read_rolling, restore_blank_lines
-from longsum.tools.turns import speaker_turns
+from longsum.tools.turns import labelled_cues
 
 __all__ = ["read_srt", "read_vtt", "read_whisper"]
 
@@ -55,11 +58,12 @@ def _caption_ms(stamp: str) -> int | None:
 def read_vtt(text: str, source: str) -> list[Raw]:
     """WebVTT captions through ``webvtt-py``; ``<v Name>`` voice spans give the speaker.
 
-    So does a leading ``Name: `` label (Zoom, Otter); consecutive cues of one speaker are
-    one utterance (see :func:`~longsum.tools.turns.speaker_turns`).
+    So does a leading ``Name: `` label (Zoom, Otter; see
+    :func:`~longsum.tools.turns.labelled_cues`); consecutive cues of one speaker are re-cut
+    into sentence-level utterances (see :func:`~longsum.tools.cues.sentence_utterances`).
 
     Rolling captions (YouTube auto-captions, see :mod:`longsum.tools.rolling`) are read as
-    the words they add, once each, in runs of whole caption lines.
+    the words they add, once each, cut into utterances the same way.
     """
     body = text.lstrip()
     first_line = text[: len(text) - len(body)].count("\n") + 1
@@ -127,14 +131,15 @@ def read_vtt(text: str, source: str) -> list[Raw]:
                 who = voice.group(1).strip() or None
             parts.append(_TAG.sub("", line))  # entities: clean_markup, once
         raws.append((start, end, who, " ".join(parts)))
-    return speaker_turns(raws)
+    return sentence_utterances(labelled_cues(raws))
 
 
 def read_srt(text: str, source: str) -> list[Raw]:
     """SubRip subtitles through ``srt``; a leading ``NAME:`` in a cue gives the speaker.
 
-    Consecutive cues of one speaker are one utterance (see
-    :func:`~longsum.tools.turns.speaker_turns`).
+    Consecutive cues of one speaker are re-cut into sentence-level utterances (see
+    :func:`~longsum.tools.turns.labelled_cues` and
+    :func:`~longsum.tools.cues.sentence_utterances`).
     """
     subs: list[Any] = []
     try:
@@ -152,12 +157,11 @@ def read_srt(text: str, source: str) -> list[Raw]:
             f"{_snippet(str(exc))}; fix the cue {_AS_TEXT}"
         ) from None
     contents = [" ".join(_TAG.sub("", sub.content).split()) for sub in subs]
-    return speaker_turns(
-        [
-            (sub.start.total_seconds(), sub.end.total_seconds(), None, content)
-            for sub, content in zip(subs, contents, strict=True)
-        ]
-    )
+    cues: list[Raw] = [
+        (sub.start.total_seconds(), sub.end.total_seconds(), None, content)
+        for sub, content in zip(subs, contents, strict=True)
+    ]
+    return sentence_utterances(labelled_cues(cues))
 
 
 # ---------------------------------------------------------------- Whisper JSON
@@ -185,7 +189,11 @@ def _seconds(value: object, what: str, index: int, source: str) -> float | None:
 
 
 def read_whisper(data: object, source: str) -> list[Raw]:
-    """Whisper / faster-whisper / WhisperX JSON: ``{"segments": [...]}`` or a bare list."""
+    """Whisper / faster-whisper / WhisperX JSON: ``{"segments": [...]}`` or a bare list.
+
+    A WhisperX ``speaker`` names a segment's speaker; the segments are re-cut into
+    sentence-level utterances (see :func:`~longsum.tools.cues.sentence_utterances`).
+    """
     segments = data.get("segments") if isinstance(data, dict) else data
     if (
         not isinstance(segments, list)
@@ -214,4 +222,4 @@ def read_whisper(data: object, source: str) -> list[Raw]:
         speaker = seg.get("speaker")
         who = str(speaker).strip() or None if speaker is not None else None
         raws.append((start, end, who, seg["text"].strip()))
-    return raws
+    return sentence_utterances(raws)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from longsum.errors import ConfigError
+from longsum.tools.languages import CJK, CJK_CLOSERS, CJK_STOPS
 from longsum.tools.tokens import Tokenizer
 from longsum.tools.transcript import Transcript, Utterance
 
@@ -26,11 +27,17 @@ __all__ = ["Chunk", "Span", "chunk_transcript", "chunk_utterances"]
 
 # Units keep their leading whitespace, as cl100k's pre-tokenizer does (" word" is one token),
 # so that a sum of unit counts is close to the count of their concatenation.
-_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*(?=\s)")
-_WORD = re.compile(r"\s*\S+")
+# Chinese and Japanese have no spaces: their full stops end a sentence where they stand, and
+# each of their characters is a word end (about one cl100k token each).
+_SENTENCE_END = re.compile(rf"[.!?…][\"')\]]*(?=\s)|[{CJK_STOPS}][{CJK_CLOSERS}]*")
+_WORD = re.compile(rf"\s*(?:[^\s{CJK}]+|[{CJK}][^\s{CJK}]*)")
 _LINE_START = re.compile(r"^", re.MULTILINE)
-_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?…]\s))\S", re.MULTILINE)
-_WORD_START = re.compile(r"(?<!\S)\S")
+_SENTENCE_START = re.compile(
+    r"(?:^|(?<=[.!?…]\s)"
+    rf"|(?<=[{CJK_STOPS}])(?![{CJK_STOPS}{CJK_CLOSERS}])|(?<=[{CJK_STOPS}][{CJK_CLOSERS}]))\S",
+    re.MULTILINE,
+)
+_WORD_START = re.compile(rf"(?<!\S)\S|[{CJK}]")
 _MIN_TEXT_BUDGET = 16
 """Below this many tokens left after the ``[time] Speaker:`` header, continuation pieces
 of a split utterance drop the header rather than carry almost no text."""

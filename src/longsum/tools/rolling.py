@@ -7,7 +7,9 @@ finished line. Read cue by cue, every line would come two or three times.
 
 :func:`is_rolling` tells such files apart from plain WebVTT; :func:`read_rolling` keeps only
 the lines each cue adds, times each word by its inline timing (a line's first word by its
-cue's start), and groups the words into utterances of about :data:`RUN_WORDS` words.
+cue's start), and hands the lines with their word times to
+:func:`~longsum.tools.cues.sentence_utterances`, which groups them into utterances the same
+way as any other caption's cues.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from longsum.tools.cues import sentence_utterances
 from longsum.tools.formats import Raw
 
-__all__ = ["CUE_TAG", "RUN_WORDS", "Cue", "Word", "is_rolling", "new_words", "read_rolling"]
+__all__ = ["CUE_TAG", "Cue", "Word", "is_rolling", "new_words", "read_rolling"]
 
 Cue = tuple[float, float, Sequence[str]]
 """``(start, end, lines)`` of one cue: seconds, and its raw text lines (markup kept)."""
@@ -32,11 +35,6 @@ _INLINE = re.compile(r"<(?:(\d+):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})>")
 """An inline (karaoke) timing: ``<00:00:01.320>``; YouTube puts one before each word."""
 _VOICE = re.compile(r"<v[\s.]")
 _BLANK_PAYLOAD = re.compile(r"(-->[^\r\n]*(?:\r\n|\r|\n))(?=(?:\r\n|\r|\n)[^\r\n]*<\d+:\d)")
-
-RUN_WORDS = 40
-"""An utterance closes at the end of a caption line once it has this many words."""
-PAUSE = 3.0
-"""Or when the next line starts this many seconds after its last word."""
 
 
 def restore_blank_lines(text: str) -> str:
@@ -128,21 +126,17 @@ def new_words(cues: Sequence[Cue]) -> list[tuple[list[Word], float]]:
 
 
 def read_rolling(cues: Sequence[Cue]) -> list[Raw]:
-    """Utterances of the words the cues add, each a run of whole caption lines.
+    """Utterances of the words the cues add, cut as any caption's (see
+    :func:`~longsum.tools.cues.sentence_utterances`).
 
-    A run closes at a line end once it holds :data:`RUN_WORDS` words, or before a line that
-    starts :data:`PAUSE` seconds or more after the run's last word. It starts at its first
-    word's time and ends at the end of its last line's cue.
+    Each added line is one cue from its first word's time to its cue's end, with its words'
+    inline times: an utterance starts at its first word's time, and a silence is measured
+    from a line's last word (its cue stays on screen, and so open, through the silence).
+    Unpunctuated auto-captions come as runs of whole lines; punctuated ones are cut at
+    sentence ends, inside a line at the next word's inline time.
     """
-    raws: list[Raw] = []
-    run: list[Word] = []
-    run_end = 0.0
-    for words, end in new_words(cues):
-        if run and (len(run) >= RUN_WORDS or words[0][0] - run[-1][0] >= PAUSE):
-            raws.append((run[0][0], run_end, None, " ".join(w for _, w in run)))
-            run = []
-        run.extend(words)
-        run_end = end
-    if run:
-        raws.append((run[0][0], run_end, None, " ".join(w for _, w in run)))
-    return raws
+    lines = new_words(cues)
+    raws: list[Raw] = [
+        (words[0][0], end, None, " ".join(w for _, w in words)) for words, end in lines
+    ]
+    return sentence_utterances(raws, [[at for at, _ in words] for words, _ in lines])

@@ -14,11 +14,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from longsum.tools.languages import (
+    CJK,
+    CJK_CLAUSE_MARKS,
+    CJK_CLOSERS,
+    CJK_STOPS,
+    CJK_UNIT,
+    HAN,
+    KATAKANA,
+    join_units,
+    unit_count,
+    word_units,
+)
+
 __all__ = [
     "clean_sentence",
     "content_words",
     "informative_spans",
     "is_punctuated",
+    "speaker_lines",
     "speech_lines",
     "split_spans",
     "words",
@@ -38,11 +52,15 @@ TARGET_WORDS = 22
 _NAME_WORD = r"(?:[A-Z0-9_][\w.'-]*|of|the|de|van|von|da|di|du|la|le|al|bin|and|&)"
 _LINE_HEAD = re.compile(
     r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]\s*)?"
-    rf"(?:[A-Z0-9_][\w.'-]*(?:\s+{_NAME_WORD}){{0,4}}:\s)?"
+    rf"(?:(?P<who>[A-Z0-9_][\w.'-]*(?:\s+{_NAME_WORD}){{0,4}}):\s)?"
 )
 """A line's ``[HH:MM:SS]`` and ``Speaker Name:`` head (a name's words are capitalised, so
 "There are two kinds: ..." keeps its words)."""
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]”’])\s+")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+|(?<=[.!?][\"')\]”’])\s+"
+    # Chinese and Japanese full stops need no space after them; a closing quote stays.
+    rf"|(?<=[{CJK_STOPS}])(?![{CJK_STOPS}{CJK_CLOSERS}])\s*|(?<=[{CJK_STOPS}][{CJK_CLOSERS}])\s*"
+)
 _BREAK_WORDS = words(
     """
     so but because now okay ok then which when if anyway actually basically
@@ -65,7 +83,12 @@ _STUTTER = re.compile(r"\b(\w+(?:'\w+)?(?:\s+\w+(?:'\w+)?){0,2})(?:[\s,]+\1\b)+"
 _OPEN_QUOTE = re.compile(r"^([\"“‘(\[])\s+")
 _FIRST_LETTER = re.compile(r"^([\"'“‘(\[]*)(\w)")
 _LONE_I = re.compile(r"\bi\b(?=(?:'[a-z]+)?\b)")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'+#-]*")
+_WORD = re.compile(
+    # Letters of any alphabet ("über", "Größe"), not only ASCII; CJK text, written without
+    # spaces, counts in pieces of up to CJK_UNIT Han or katakana characters (hiragana is
+    # mostly particles and endings: no content).
+    rf"[^\W\d_{CJK}](?:[^\W_{CJK}]|['+#-])*|[{HAN}{KATAKANA}]{{1,{CJK_UNIT}}}"
+)
 _STOP = words(
     """
     a an the and or but so of to in on at for with from by as is are was were be been being
@@ -81,6 +104,16 @@ _STOP = words(
 )
 
 
+def speaker_lines(text: str) -> Iterator[tuple[str | None, str]]:
+    """(speaker or None, spoken words) of each line with words: :func:`speech_lines` with
+    the ``Speaker:`` head kept apart."""
+    for line in text.splitlines():
+        head = _LINE_HEAD.match(line)
+        spoken = line[head.end() :].strip() if head else line.strip()
+        if spoken:
+            yield (head.group("who") if head else None), spoken
+
+
 def speech_lines(text: str) -> Iterator[str]:
     """The spoken words of each line, without a ``[HH:MM:SS] Speaker:`` head. (Mark-up is
     already gone: :func:`~longsum.tools.markup.clean_markup` ran when the text was parsed.)"""
@@ -92,8 +125,9 @@ def speech_lines(text: str) -> Iterator[str]:
 
 def is_punctuated(text: str) -> bool:
     """Whether ``text`` has sentence punctuation (at least one end mark per 40 words)."""
-    words = len(text.split())
-    marks = len(re.findall(r"[.!?](?:\s|$)", text))
+    words = unit_count(text)
+    # A mark inside closing quotes ('"Wow, use this." And') ends a sentence too.
+    marks = len(re.findall(rf"[.!?][\"')\]”’]?(?:\s|$)|[{CJK_STOPS}]", text))
     return words == 0 or marks * 40 >= words
 
 
@@ -109,13 +143,14 @@ def split_spans(text: str, max_words: int = MAX_WORDS, min_words: int = 4) -> li
         pieces = _SENTENCE_END.split(line) if is_punctuated(line) else [line]
         pending: list[str] = []
         for piece in pieces:
-            for part in _cut_long(piece.split(), max_words):
+            # Words, or CJK units (word_units): CJK text has no spaces to count by.
+            for part in _cut_long(word_units(piece), max_words):
                 if pending and len(pending) + len(part) > max_words:
                     _flush(spans, pending, max_words)
                     pending = []
                 pending.extend(part)
                 if len(pending) >= min_words:
-                    spans.append(" ".join(pending))
+                    spans.append(join_units(pending))
                     pending = []
         if pending:
             _flush(spans, pending, max_words)
@@ -125,10 +160,10 @@ def split_spans(text: str, max_words: int = MAX_WORDS, min_words: int = 4) -> li
 def _flush(spans: list[str], pending: list[str], max_words: int) -> None:
     """A stub too short to stand alone joins the span before it when that stays within
     ``max_words``, else stands alone."""
-    if spans and len(spans[-1].split()) + len(pending) <= max_words:
-        spans[-1] = f"{spans[-1]} {' '.join(pending)}"
+    if spans and unit_count(spans[-1]) + len(pending) <= max_words:
+        spans[-1] = join_units([spans[-1], *pending])
     else:
-        spans.append(" ".join(pending))
+        spans.append(join_units(pending))
 
 
 def _cut_long(words: list[str], max_words: int) -> Iterator[list[str]]:
@@ -146,7 +181,7 @@ def _best_cut(words: list[str], target: int, max_words: int) -> int:
     best, best_cost = target, max_words
     for i in range(max(4, target // 2), min(max_words, len(words) - 1) + 1):
         previous, word = words[i - 1], words[i].casefold().strip(",.")
-        if word in _BREAK_WORDS or previous.endswith((",", ";", ":")):
+        if word in _BREAK_WORDS or previous.endswith((",", ";", ":", *CJK_CLAUSE_MARKS)):
             cost = abs(i - target)
         elif word in _WEAK_BREAK_WORDS:
             cost = abs(i - target) + 6

@@ -9,27 +9,48 @@ corpus we do not have), embeds them through the run's memo, and KeyBERT ranks th
 similarity to the document with maximal marginal relevance: central and distinct.
 Labels keep the speakers' own capitalisation in the text at hand ("Stable Diffusion",
 "GPU") when it has any, else are title-cased, so a label never depends on earlier calls.
+
+Not only English: words are letters of any alphabet ("Größe", not "Gr" and "e"), word
+frequencies and stop words come from the text's own language (:func:`guess_language`: a
+German word's specificity is its rarity in German, and German's commonest words edge no
+phrase), and Chinese or Japanese, written without spaces, is cut into dictionary words
+(:func:`~longsum.tools.languages.cjk_words`: katakana runs are loanwords, hiragana
+particles end a run), so "倒排索引" is a one-word phrase made of "倒排" and "索引".
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from longsum.embedding import Embedder
+from longsum.tools.languages import CJK, cjk_words, common_words, guess_language, has_cjk, zipf
 from longsum.tools.sentences import speech_lines, words
 
 __all__ = ["Keyphrase", "KeyphraseExtractor", "candidate_phrases", "label", "specificity"]
 
 GLUED_LENGTH = 12
 """An unknown word this long is taken for words run together by a transcriber."""
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#]*(?:[-'][A-Za-z0-9]+)*")
-_SPLIT = re.compile(r"[.!?,;:()\"“”…]|\s[-–—]\s")
+_LETTER = rf"[^\W_{CJK}]"
+"""A letter or digit of any alphabet written with spaces (CJK text is cut separately)."""
+_TOKEN = re.compile(rf"{_LETTER}(?:{_LETTER}|[+#])*(?:[-']{_LETTER}+)*|[{CJK}]+")
+_SPLIT = re.compile(r"[.!?,;:()\"“”…。！？，、；：（）「」『』【】《》]|\s[-–—]\s")
+_CJK_GAP = re.compile(f"(?<=[{CJK}]) (?=[{CJK}])")
+"""The space between two CJK words of a phrase: CJK phrases are written without."""
+NOUN_CAPITALS = frozenset({"de", "lb"})
+"""Languages that capitalise every noun: a phrase there ends in a noun ("größere Probleme",
+not "dauerte plötzlich")."""
+CJK_PHRASE_WORDS = 2
+"""Most words in a Chinese or Japanese keyphrase (倒排|索引, キャッシュ|ミス)."""
+TOP_WORDS = 400
+"""Outside English, a language's this many commonest words edge no phrase (like
+``_EDGE_STOP``: German "über", "einfach", "Zeit"; Chinese "我们", "需要")."""
 _EDGE_STOP = words(
     """
     a an the and or but so of to in on at for with from by as is are was were be been being
@@ -74,8 +95,16 @@ _LY_NOUNS = words("family assembly supply anomaly italy july monopoly butterfly 
 """Words in -ly that are not adverbs: an adverb never starts or ends a keyphrase."""
 
 
-def _edge_ok(word: str) -> bool:
-    if word in _EDGE_STOP or len(word) < 2 or word.split("'")[0] in _EDGE_STOP:
+@functools.lru_cache(maxsize=16)
+def _stops(lang: str) -> frozenset[str]:
+    """Words that edge no phrase in ``lang``: English's list, and outside English the
+    language's commonest words too."""
+    return _EDGE_STOP if lang == "en" else _EDGE_STOP | common_words(lang, TOP_WORDS)
+
+
+def _edge_ok(word: str, stops: frozenset[str] = _EDGE_STOP) -> bool:
+    # A CJK word of one character is a particle or part of a word ("的", "性"): no edge.
+    if word in stops or len(word) < 2 or word.split("'")[0] in stops:
         return False
     return not (word.endswith("ly") and len(word) > 4 and word not in _LY_NOUNS)
 
@@ -89,14 +118,20 @@ _ACRONYMS = words(
 )
 
 
-def _tokens(text: str) -> list[list[str]]:
+def _tokens(text: str, lang: str = "en") -> list[list[str]]:
     """The word runs of ``text`` between punctuation marks (phrases never cross them)."""
     runs = []
     for line in speech_lines(text):
         for part in _SPLIT.split(line):
             run: list[str] = []
-            for token in _TOKEN.findall(part):
-                if token[0].isdigit():  # "bought 100 servers" holds no "bought servers"
+            tokens: list[str] = _TOKEN.findall(part)
+            found: list[str | None] = list(tokens)
+            if has_cjk(part):  # CJK runs come as one token: their dictionary words instead
+                found = [w for t in tokens for w in (cjk_words(t, lang) if has_cjk(t) else [t])]
+            for token in found:
+                # A number ends a run ("bought 100 servers" holds no "bought servers"), and
+                # so does a Japanese particle (None).
+                if token is None or token[0].isdigit():
                     if run:
                         runs.append(run)
                     run = []
@@ -109,36 +144,57 @@ def _tokens(text: str) -> list[list[str]]:
     return runs
 
 
-def _phrases(run: list[str], max_words: int) -> list[tuple[str, str]]:
-    """(lowercase phrase, original spelling) of every candidate in one word run."""
-    low = [w.casefold() for w in run]
+def _join_cjk(gram: list[str]) -> str:
+    return _CJK_GAP.sub("", " ".join(gram))
+
+
+def _phrases(
+    run: list[str], max_words: int, stops: frozenset[str] = _EDGE_STOP, nouns: bool = False
+) -> list[tuple[str, str]]:
+    """(lowercase phrase, original spelling) of every candidate in one word run; with
+    ``nouns`` (German, which capitalises every noun), only those ending in a noun."""
+    low = [w.lower() for w in run]  # not casefold(): that spells "Straße" "strasse"
+    join = _join_cjk if has_cjk("".join(run)) else " ".join
     out = []
     for n in range(1, max_words + 1):
         for i in range(len(low) - n + 1):
             gram = low[i : i + n]
-            if not (_edge_ok(gram[0]) and _edge_ok(gram[-1])):
+            if not (_edge_ok(gram[0], stops) and _edge_ok(gram[-1], stops)):
                 continue
-            if any(w in _EDGE_STOP and w not in _INNER for w in gram[1:-1]):
+            if nouns and not run[i + n - 1][:1].isupper():
                 continue
-            out.append((" ".join(gram), " ".join(run[i : i + n])))
+            if any(w in stops and w not in _INNER for w in gram[1:-1]):
+                continue
+            out.append((join(gram), join(run[i : i + n])))
     return out
+
+
+def _candidates(text: str, max_words: int) -> Iterator[tuple[str, str]]:
+    """(phrase, original) of each candidate occurrence, by the rules of ``text``'s language."""
+    lang = guess_language(text)
+    if lang in ("zh", "ja"):  # longer runs of CJK words are clauses more than names
+        max_words = min(max_words, CJK_PHRASE_WORDS)
+    for run in _tokens(text, lang):
+        yield from _phrases(run, max_words, _stops(lang), nouns=lang in NOUN_CAPITALS)
 
 
 def candidate_phrases(text: str, max_words: int = 3) -> Counter[str]:
     """Lowercase candidate phrases of ``text`` with their counts."""
-    return Counter(p for run in _tokens(text) for p, _ in _phrases(run, max_words))
+    return Counter(p for p, _ in _candidates(text, max_words))
 
 
-def specificity(phrase: str) -> float:
+def specificity(phrase: str, lang: str = "en") -> float:
     """How particular a phrase is: its rarest word's distance below the commonest words of
-    English in Zipf frequency (7 is "the"), floored at 0.5; 0 when a word is a run of words
-    that lost their spaces ("containerslike"), which no label should show."""
-    from wordfreq import zipf_frequency
-
-    zipfs = [zipf_frequency(w, "en") for w in phrase.split()]
-    if any(z == 0 and len(w) >= GLUED_LENGTH for z, w in zip(zipfs, phrase.split(), strict=True)):
-        return 0.0
-    return max(0.5, 7.0 - min(zipfs))
+    its language (``lang``) in Zipf frequency (7 is "the"), floored at 0.5; 0 when an
+    English word is a run of words that lost their spaces ("containerslike"), which no
+    label should show (a long unknown German word is a compound: it stays)."""
+    split = [w for run in _tokens(phrase, lang) for w in run] if has_cjk(phrase) else None
+    parts = split or phrase.split()
+    zipfs = [zipf(w, lang) for w in parts]
+    glued = lang == "en" and any(
+        z == 0 and len(w) >= GLUED_LENGTH for z, w in zip(zipfs, parts, strict=True)
+    )
+    return 0.0 if glued else max(0.5, 7.0 - min(zipfs))
 
 
 def label(phrase: str, surface: Counter[str] | None = None) -> str:
@@ -168,7 +224,7 @@ class KeyphraseExtractor:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self._keybert: Any = None
-        self._specificity: dict[str, float] = {}
+        self._specificity: dict[tuple[str, str], float] = {}
 
     def _model(self) -> Any:
         if self._keybert is None:
@@ -184,10 +240,10 @@ class KeyphraseExtractor:
             self._keybert = KeyBERT(model=Backend())
         return self._keybert
 
-    def _weight(self, phrase: str, count: int) -> float:
-        if phrase not in self._specificity:
-            self._specificity[phrase] = specificity(phrase)
-        return count * self._specificity[phrase]
+    def _weight(self, phrase: str, count: int, lang: str) -> float:
+        if (phrase, lang) not in self._specificity:
+            self._specificity[phrase, lang] = specificity(phrase, lang)
+        return count * self._specificity[phrase, lang]
 
     def extract(
         self,
@@ -210,10 +266,10 @@ class KeyphraseExtractor:
         keep: list[list[str]] = []
         for doc in docs:
             seen: dict[str, Counter[str]] = {}
-            for run in _tokens(doc):
-                for phrase, original in _phrases(run, max_words):
-                    seen.setdefault(phrase, Counter())[original] += 1
-            weight = {p: self._weight(p, c.total()) for p, c in seen.items()}
+            for phrase, original in _candidates(doc, max_words):
+                seen.setdefault(phrase, Counter())[original] += 1
+            lang = guess_language(doc)
+            weight = {p: self._weight(p, c.total(), lang) for p, c in seen.items()}
             ranked = sorted((p for p in seen if weight[p] > 0), key=lambda p: -weight[p])
             keep.append(sorted(ranked[:max_candidates]))
             surfaces.append(seen)
