@@ -100,7 +100,7 @@ def test_markdown_has_five_timed_section_headings(timed: Path, scripted: Scripte
     result = runner.invoke(app, ["summarize", str(timed), "--format", "markdown"])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert text.startswith("# Timed talk (00:")
+    assert text.startswith("# Timed Talk (00:")
     headings = re.findall(
         r"^## (Section \d): .+ \((\d\d:\d\d:\d\d)–(\d\d:\d\d:\d\d)\)$", text, re.M
     )

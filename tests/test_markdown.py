@@ -40,7 +40,7 @@ def test_complexity_levels_follow_the_spec_scale(complexity: float, level: str) 
 
 
 def test_names_are_humanised() -> None:
-    assert humanise_name("/data/mlops_llm-eval.txt") == "Mlops llm eval"
+    assert humanise_name("/data/mlops_llm-eval.txt") == "MLOps LLM Eval"
     assert humanise_name("<stdin>") == "Summary"
 
 
@@ -57,7 +57,7 @@ def test_timed_sections_get_their_ranges_and_untimed_none(gold: dict[str, Any]) 
     }
     timed = render_markdown(gold, extended)
     lines = timed.splitlines()
-    assert lines[0] == "# Deep dive (00:50:00)"
+    assert lines[0] == "# Deep Dive (00:50:00)"
     headings = [line for line in lines if line.startswith("## Section")]
     assert len(headings) == 5
     assert headings[1].endswith("(00:10:00–00:20:00)")

@@ -101,6 +101,7 @@ async def run_summary(
     thread_id: str | None = None,
     on_event: ProgressHook | None = None,
     speakers: dict[str, str] | None = None,
+    title: str | None = None,
     **options: Any,
 ) -> RunResult:
     """Run the graph on a transcript (text, or a path) and return the whole result.
@@ -108,7 +109,10 @@ async def run_summary(
     With ``thread_id`` the run is checkpointed; calling again with the same id resumes an
     unfinished run (finished chunks are not summarized again) or returns the finished one.
     ``on_event(node, update)`` is called for every node update, for progress displays.
-    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``).
+    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``). ``title`` is the
+    document's title (``extended["transcript"]["title"]``, the Markdown heading); without
+    it the title is the source's own, else the cleaned file name (see
+    :mod:`longsum.tools.titles`).
 
     Every run is recorded in ``settings.runs_dir() / run_id`` (the thread id, else a new
     uuid): its trace, its ``meta.json`` (also when it fails) and its result; see
@@ -151,6 +155,8 @@ async def run_summary(
                 graph_input["run_id"] = run_id
                 if speakers:
                     graph_input["speakers"] = dict(speakers)
+                if title is not None:
+                    graph_input["title"] = title
             final: dict[str, Any] = {}
             async for mode, chunk in graph.astream(
                 graph_input, config, context=context, stream_mode=["updates", "values"]
@@ -191,11 +197,14 @@ async def asummarize(
     model: Any = None,
     *,
     speakers: dict[str, str] | None = None,
+    title: str | None = None,
     **options: Any,
 ) -> Summary:
     """Summarize a transcript (text or path); return the validated contract summary.
-    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``)."""
-    return (await run_summary(text_or_path, model=model, speakers=speakers, **options)).summary
+    ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``); ``title`` names
+    the document in the run's record (see :func:`run_summary`)."""
+    result = await run_summary(text_or_path, model=model, speakers=speakers, title=title, **options)
+    return result.summary
 
 
 def summarize(
@@ -203,7 +212,10 @@ def summarize(
     model: Any = None,
     *,
     speakers: dict[str, str] | None = None,
+    title: str | None = None,
     **options: Any,
 ) -> Summary:
     """Synchronous :func:`asummarize` (not from inside a running event loop)."""
-    return asyncio.run(asummarize(text_or_path, model=model, speakers=speakers, **options))
+    return asyncio.run(
+        asummarize(text_or_path, model=model, speakers=speakers, title=title, **options)
+    )

@@ -3,13 +3,12 @@ with their times, then the topics and the fields with their level on SPEC.md's s
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from pathlib import PurePath
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from longsum.contract import Summary
 from longsum.tools.speakers import anonymous, speaker_count
+from longsum.tools.titles import file_title
 from longsum.tools.transcript import format_timestamp
 
 __all__ = ["COMPLEXITY_LEVELS", "complexity_level", "humanise_name", "render_markdown"]
@@ -36,16 +35,11 @@ def complexity_level(complexity: float) -> str:
     return COMPLEXITY_LEVELS[min(band, len(COMPLEXITY_LEVELS) - 1)]
 
 
-def humanise_name(source: str) -> str:
-    """A title from a transcript's file name: ``mlops_llm-eval.txt`` -> ``Mlops llm eval``;
-    ``Summary`` for standard input or inline text, which have no name."""
-    if source.startswith("<") and source.endswith(">"):
-        return "Summary"
-    words = re.sub(r"[_\-.]+", " ", PurePath(source).stem).split()
-    if not words:
-        return "Summary"
-    text = " ".join(words)
-    return text[0].upper() + text[1:]
+def humanise_name(source: str, speakers: Sequence[str] = ()) -> str:
+    """A title from a transcript's file name (see :func:`~longsum.tools.titles.file_title`):
+    ``mlops_llm-eval.txt`` -> ``MLOps LLM Eval``; ``Summary`` for standard input or inline
+    text, which have no name."""
+    return file_title(source, speakers) or "Summary"
 
 
 def _span(start: Any, end: Any) -> str:
@@ -57,17 +51,19 @@ def _span(start: Any, end: Any) -> str:
 def render_markdown(summary: Summary | Mapping[str, Any], extended: Mapping[str, Any]) -> str:
     """The summary as Markdown. ``extended`` is the run's extended result (see
     ``finish_summary``): it gives the title (the transcript's name and duration) and each
-    section's time range; any part of it may be missing, and is then left out."""
+    section's time range; any part of it may be missing, and is then left out. The title
+    is the transcript's resolved ``title``; a result without one (untitled standard input,
+    or a run from before titles) is named from its source."""
     data: Mapping[str, Any] = (
         summary.model_dump(mode="json", by_alias=True) if isinstance(summary, Summary) else summary
     )
     info = extended.get("transcript") or {}
-    title = humanise_name(str(info.get("source") or ""))
+    speakers = info.get("speakers") or []
+    title = info.get("title") or humanise_name(str(info.get("source") or ""), speakers)
     duration = info.get("duration") if info.get("has_times") else None
     if duration is not None:
         title += f" ({format_timestamp(duration)})"
     lines = [f"# {title}", ""]
-    speakers = info.get("speakers") or []
     if speakers and anonymous(speakers):
         lines += [f"*{speaker_count(speakers).capitalize()}, unnamed*", ""]
     elif speakers:

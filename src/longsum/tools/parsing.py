@@ -21,6 +21,7 @@ from typing import BinaryIO
 from longsum.errors import InputError
 from longsum.tools import captions, formats
 from longsum.tools.markup import clean_markup
+from longsum.tools.titles import leading_title
 from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "decode_bytes",
     "detect_format",
     "parse_text",
+    "read_text",
     "read_transcript",
 ]
 
@@ -46,6 +48,7 @@ _BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
 _ALIASES = {"json": TranscriptFormat.WHISPER, "txt": TranscriptFormat.TEXT}
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\f\v")
 _NOT_JSON = object()
+_TITLED = (None, TranscriptFormat.TEXT, TranscriptFormat.TIMESTAMPED, TranscriptFormat.SPEAKER)
 
 
 def _one_line(text: str) -> str:
@@ -169,7 +172,8 @@ def parse_text(
 
     ``format`` (a :class:`TranscriptFormat` or its value, case-insensitive) overrides
     detection. Raises :class:`InputError` for empty or binary-looking text, an unknown
-    format, malformed VTT/SRT/JSON, or a parse that finds no utterance.
+    format, malformed VTT/SRT/JSON, or a parse that finds no utterance. An opening title
+    line (see :func:`~longsum.tools.titles.leading_title`) is not read as speech.
     """
     text = text.removeprefix("\ufeff")
     fmt = _resolve_format(format, source)
@@ -177,11 +181,14 @@ def parse_text(
         raise InputError(f"{source} is empty: no transcript text to summarize")
     if _looks_binary(text[:_SNIFF]):
         raise _binary_error(source)
-    lines = _content_lines(text)
+    # A title is not speech; dropped before detection, so "Title: ..." is no speaker line
+    # (captions and JSON keep theirs in a header or a key, which their readers skip).
+    body = leading_title(text)[1] if fmt in _TITLED else text
+    lines = _content_lines(body)
     data: object = _NOT_JSON
     if fmt is None:
-        fmt, data = _detect(text, lines)
-    raws = _read(fmt, text, lines, data, source)
+        fmt, data = _detect(body, lines)
+    raws = _read(fmt, body, lines, data, source)
 
     kept: list[formats.Raw] = []
     for start, end, speaker, said in raws:
@@ -257,13 +264,20 @@ def read_transcript(
     encoding: str = "utf-8",
     max_bytes: int | None = None,
 ) -> Transcript:
-    """Read and parse a transcript file, or standard input when ``path`` is ``"-"``.
+    """Read (see :func:`read_text`) and parse (see :func:`parse_text`) a transcript file,
+    or standard input when ``path`` is ``"-"``."""
+    text, source = read_text(path, encoding=encoding, max_bytes=max_bytes)
+    return parse_text(text, format=format, source=source)
+
+
+def read_text(
+    path: str | Path, *, encoding: str = "utf-8", max_bytes: int | None = None
+) -> tuple[str, str]:
+    """The decoded text of a transcript file (standard input for ``"-"``) and its name.
 
     The size is checked before reading (``max_bytes``, default 32 MB; standard input and
     pipes are read up to one byte past it), then the bytes are decoded (see
-    :func:`decode_bytes`) and parsed (see :func:`parse_text`). Every failure is an
-    :class:`InputError` with a one-line message naming the file.
-    """
+    :func:`decode_bytes`); every failure is a one-line :class:`InputError` naming the file."""
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if str(path) == "-":
         source = "<stdin>"
@@ -271,9 +285,7 @@ def read_transcript(
     else:
         source = str(path)
         data = _read_file(Path(path), limit, source)
-    return parse_text(
-        decode_bytes(data, source=source, encoding=encoding), format=format, source=source
-    )
+    return decode_bytes(data, source=source, encoding=encoding), source
 
 
 def _read_file(path: Path, limit: int, source: str) -> bytes:

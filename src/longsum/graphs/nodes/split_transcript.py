@@ -15,8 +15,9 @@ from longsum.graphs.services import chunk_bounds
 from longsum.graphs.state import SummarizeState, TranscriptInfo
 from longsum.settings import Settings
 from longsum.tools.chunking import Chunk, chunk_transcript
-from longsum.tools.parsing import parse_text, read_transcript
+from longsum.tools.parsing import parse_text, read_text
 from longsum.tools.speakers import name_speakers
+from longsum.tools.titles import resolve_title
 from longsum.tools.tokens import Tokenizer
 from longsum.tools.transcript import Transcript
 
@@ -51,22 +52,23 @@ def too_short(transcript: Transcript, chunks: list[Chunk], total: int) -> InputE
 def split_transcript(
     state: SummarizeState, config: RunnableConfig, runtime: Runtime[Context]
 ) -> dict[str, Any]:
-    """Parse ``text`` or ``path``, name its speakers; chunk it finely enough for five
-    sections."""
+    """Parse ``text`` or ``path``, name its speakers, find its title; chunk it finely
+    enough for five sections."""
     services = services_of(runtime)
     settings = services.settings
     fmt = state.get("format") or settings.input_format
     if state.get("text") is not None:
-        transcript = parse_text(state["text"], format=fmt, source=state.get("source") or "<text>")
+        text, source = state["text"], state.get("source") or "<text>"
     elif state.get("path"):
-        transcript = read_transcript(
+        # The text itself, not just the parse: the title is read from its header.
+        text, source = read_text(
             state["path"],
-            format=fmt,
             encoding=settings.text_encoding,
             max_bytes=int(settings.max_input_mb * 1024 * 1024),
         )
     else:
         raise InputError("no transcript given: pass 'text' or 'path' in the graph input")
+    transcript = parse_text(text, format=fmt, source=source)
     transcript = name_speakers(transcript, state.get("speakers") or {})
     chunks, total, bound, overlap = split_chunks(transcript, settings, services.tokenizer)
     if error := too_short(transcript, chunks, total):
@@ -74,6 +76,10 @@ def split_transcript(
     thread = (config.get("configurable") or {}).get("thread_id")
     info = TranscriptInfo(
         source=transcript.source,
+        # After the speakers are named: a file name's words may be their names.
+        title=resolve_title(
+            state.get("title"), text, transcript.format, transcript.source, transcript.speakers
+        ),
         format=str(transcript.format),
         content_hash=transcript.content_hash,
         utterances=len(transcript.utterances),
