@@ -132,7 +132,9 @@ class ScriptedResponder:
     dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
     "repeat" (every section, written or repaired, repeats its third bullet and its second
     topic), "copy" (every section after the first, written or repaired, answers the bullets
-    it last gave the section before it, once it has answered that one), "loop" (the notes
+    it last gave the section before it, once it has answered that one), "title" (first
+    answers end each section with a title for a bullet, repairs are right), "scaffold"
+    (every section, written or repaired, holds the prompt's label as a bullet), "loop" (the notes
     on part 2 end with a point that repeats itself past any token cap), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
@@ -147,7 +149,7 @@ class ScriptedResponder:
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on part"):
+        if prompt.startswith("Take notes on excerpt"):
             return self._notes(prompt)
         if prompt.startswith("These are notes on"):
             return self._collapse(prompt)
@@ -170,13 +172,13 @@ class ScriptedResponder:
             self.kinds[kind] += 1
 
     def _notes(self, prompt: str) -> str:
-        number = int(re.search(r"part (\d+) of", prompt).group(1))  # type: ignore[union-attr]
+        number = int(re.search(r"excerpt (\d+) of", prompt).group(1))  # type: ignore[union-attr]
         self._count("notes")
         with self._lock:
             self.notes_parts.append(number)
         if number in self.fail_chunks:
             raise ConnectionError(f"scripted failure on part {number}")
-        body = prompt.split("<transcript_part>")[1].split("</transcript_part>")[0]
+        body = prompt.split("<excerpt>")[1].split("</excerpt>")[0]
         top = _top(body, 6) or [f"part{number}"]
         points = [f"Part {number} discusses {w} at some length." for w in top[:3]]
         if self.faults == "loop" and number == 2:  # like the 0.5B model at temperature 0.2
@@ -206,13 +208,17 @@ class ScriptedResponder:
                 self.repairs.append(prompt)
         top = _top(prompt.split("notes", 1)[-1], 8) or ["topic"]
         bullets = [
-            f"Section {number} explains {w} with concrete detail number {i}."
+            f"The speakers explain {w} with concrete detail, as point {number}.{i} shows."
             for i, w in enumerate((top * 4)[:4])
         ]
         topics = [f"{w.title()} {number}" for w in (top * 3)[:3]]
         broken = self.faults == "never" or (self.faults == "dpo" and not repair)
         if broken:  # like dpo_model_output.json: a bullet short, a topic too many
             bullets, topics = bullets[:3], [*topics, "Extra Topic"]
+        if self.faults == "title" and not repair:  # like the 0.5B model: a label for a point
+            bullets = [*bullets[:3], "Marketing and User Interface Design"]
+        if self.faults == "scaffold":  # like the 0.5B model: the prompt's label, every time
+            bullets = [*bullets[:3], "Related Notes from Elsewhere on this subject are useful."]
         if self.faults == "repeat":  # like the 0.5B model: one bullet twice, every time
             bullets = [*bullets[:3], bullets[2]]
             topics = [*topics[:2], topics[1]]

@@ -35,8 +35,8 @@ class Recorder(ScriptedResponder):
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on part"):
-            number = int(prompt.split("part ", 1)[1].split(" ", 1)[0])
+        if prompt.startswith("Take notes on excerpt"):
+            number = int(prompt.split("excerpt ", 1)[1].split(" ", 1)[0])
             with self._mine:
                 self.map_prompts[number] = list(messages)
         return super().__call__(messages, schema)

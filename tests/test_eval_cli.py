@@ -52,6 +52,7 @@ def test_offline_eval_prints_both_tables_and_writes_json_and_chart(
     assert result.exit_code == 0, result.output
     assert "quality, means over 2 transcript(s)" in result.stdout
     assert "cost, per transcript" in result.stdout
+    assert "readability, means over 2 transcript(s)" in result.stdout
     data = json.loads((out / "eval.json").read_text())
     assert {r["item"] for r in data["rows"]} == {"zig", "rust"}
     for row in data["rows"]:
@@ -59,6 +60,8 @@ def test_offline_eval_prints_both_tables_and_writes_json_and_chart(
         assert 0 <= row["boundary_mean"] <= row["boundary_worst"] <= 1
         assert 0 <= row["coverage"] <= 1 and 0 < row["rouge1"] <= 1
         assert row["invented_times"] == 0 and row["llm_calls"] == 0
+        assert row["bullets"] == 20 and 0 <= row["defects"] <= 1
+        assert 0 <= row["speaker_attribution"] <= row["speaker_named"] <= 1  # "Host:" lines
     assert (out / "eval.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -13,6 +13,7 @@ import pytest
 from numpy.typing import NDArray
 
 from longsum.agent.extractive import ExtractiveEngine
+from longsum.agent.extractive.bullets import candidates as bullet_candidates
 from longsum.agent.extractive.complexity import complexities, rare_share
 from longsum.agent.extractive.keyphrases import candidate_phrases
 from longsum.agent.fields import rank_fields
@@ -84,7 +85,8 @@ def test_chunk_notes_are_cleaned_sentences_and_phrases_of_the_chunk(
 ) -> None:
     text = _first_words(seeds["zig"], 260) if source == "zig" else podcast
     notes = engine.chunk_notes(text, ["Ada", "Lin"])
-    own = _sentences(text)
+    # The chunk's statements, polished (no question, reply or fragment; see test_bullets).
+    own = [c.text for c in bullet_candidates(text, ("Ada", "Lin"))]
     assert 2 <= len(notes.key_points) <= 4
     assert len(set(notes.key_points)) == len(notes.key_points)
     assert all(p in own for p in notes.key_points)

@@ -155,10 +155,10 @@ class LeakyResponder(ScriptedResponder):
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on part 2 of"):
+        if prompt.startswith("Take notes on excerpt 2 of"):
             raise ConnectionError(f"401 for Authorization: Bearer {SECRET} (api_key={SECRET})")
         answer = super().__call__(messages, schema)
-        if prompt.startswith("Take notes on part 1 of"):
+        if prompt.startswith("Take notes on excerpt 1 of"):
             notes = json.loads(answer)
             notes["key_points"].append(f"The speaker reads out the key {SECRET} aloud.")
             answer = json.dumps(notes)

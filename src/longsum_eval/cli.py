@@ -65,6 +65,20 @@ _SHOWN = (
     ("prompt_ratio", "prompt/transcr.", "{:.2f}"),
     ("wall_s", "wall s", "{:.1f}"),
 )
+_READABLE = (  # beside coverage and ROUGE, so content and form are read together
+    ("coverage", "coverage", "{:.0%}"),
+    ("rougeL", "R-L", "{:.3f}"),
+    ("defects", "defects", "{:.0%}"),
+    ("defect_question", "questions", "{:.0%}"),
+    ("defect_fragment", "fragments", "{:.0%}"),
+    ("defect_filler", "filler", "{:.0%}"),
+    ("defect_scaffold", "scaffold", "{:.0%}"),
+    ("defect_markup", "mark-up", "{:.0%}"),
+    ("defect_duplicate", "dupl.", "{:.0%}"),
+    ("speaker_attribution", "speaker quoted", "{:.0%}"),
+)
+_TABLES = (("quality", _SHOWN[:12]), ("readability", _READABLE), ("cost", _SHOWN[12:]))
+"""The printed tables: title and (measure, column, format); every measure is in eval.json."""
 
 
 @app.command()
@@ -194,7 +208,7 @@ def _report(
 
     means = summary_rows(rows, systems)
     model = settings.model or "none"
-    for title, columns in (("quality", _SHOWN[:12]), ("cost", _SHOWN[12:])):
+    for title, columns in _TABLES:
         per_item = Table(title=f"{title}, per transcript")
         per_item.add_column("transcript", no_wrap=True)
         per_item.add_column("system", no_wrap=True)
@@ -204,7 +218,7 @@ def _report(
             cells = (_cell(row.get(k), f) for k, _, f in columns)
             per_item.add_row(row["item"], row["system"], *cells)
         out.print(per_item)
-    for title, columns in (("quality", _SHOWN[:12]), ("cost", _SHOWN[12:])):
+    for title, columns in _TABLES:
         table = Table(title=f"{title}, means over {len(items)} transcript(s); model {model}")
         table.add_column("system", no_wrap=True)
         for _, label, _ in columns:

@@ -42,6 +42,8 @@ class TranscriptIndex:
     lines, blank lines included; a line without speech gets the next speech's offset)."""
     duration: float | None
     """Seconds spanned by the timestamps, None for an untimed transcript."""
+    utterance_speakers: tuple[str | None, ...] = ()
+    """Speaker of each utterance (None where the transcript names none)."""
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "<text>") -> TranscriptIndex:
@@ -63,6 +65,7 @@ class TranscriptIndex:
             utterance_starts=tuple(u.start for u in transcript.utterances),
             line_offsets=tuple(_line_offsets(lines, words)),
             duration=transcript.duration,
+            utterance_speakers=tuple(u.speaker for u in transcript.utterances),
         )
 
     @classmethod

@@ -15,10 +15,31 @@ from pathlib import Path
 from typing import Any
 
 from longsum.embedding import Embedder
+from longsum.tools.quality import DEFECTS
 from longsum_eval.dataset import EvalItem
+from longsum_eval.readability import defect_key
 from longsum_eval.runner import SystemOutput
 
-__all__ = ["MEASURES", "score", "summary_rows", "write_chart", "write_json"]
+__all__ = ["DEFECT_MEASURES", "MEASURES", "score", "summary_rows", "write_chart", "write_json"]
+
+_DEFECT_LABELS = {
+    "question": "questions",
+    "backchannel": "replies",
+    "fragment": "fragments",
+    "filler": "filler",
+    "too_long": "over 35 words",
+    "title_like": "title, not sentence",
+    "scaffold": "prompt scaffolding",
+    "markup": "mark-up",
+    "script": "foreign script",
+    "placeholder_number": "placeholder numbers",
+    "duplicate": "duplicates",
+}
+DEFECT_MEASURES: dict[str, tuple[str, bool]] = {
+    "defects": ("bullets with any defect", False),
+    **{defect_key(c): (_DEFECT_LABELS[c], False) for c in DEFECTS},
+}
+"""Shares of bullets with each defect (lower is better); charted together in one panel."""
 
 MEASURES: dict[str, tuple[str, bool]] = {
     "valid_first": ("valid, first try", True),
@@ -33,6 +54,8 @@ MEASURES: dict[str, tuple[str, bool]] = {
     "rouge2": ("ROUGE-2 F", True),
     "rougeL": ("ROUGE-L F", True),
     "invented_times": ("invented timestamps", False),
+    **DEFECT_MEASURES,
+    "speaker_attribution": ("bullets quoting a named speaker", True),
     "llm_calls": ("LLM calls", False),
     "prompt_tokens": ("prompt tokens", False),
     "completion_tokens": ("completion tokens", False),
@@ -56,6 +79,7 @@ def score(
         uniform_starts,
         usage,
     )
+    from longsum_eval.readability import readability
 
     row: dict[str, Any] = {
         "item": item.name,
@@ -80,6 +104,7 @@ def score(
         return row
     text = item.transcript.read_text(encoding="utf-8")
     row["invented_times"] = len(invented_timestamps(summary, text))
+    row.update(readability(summary, item.transcript, text))  # needs no reference
     if reference is None:
         return row
     if reference.marks:
@@ -132,15 +157,18 @@ def write_json(
 
 
 def write_chart(path: Path, summary: Sequence[dict[str, Any]]) -> None:
-    """One bar chart per measure, a bar per system (means over transcripts)."""
+    """One bar chart per measure, a bar per system (means over transcripts); the bullet
+    defect shares share one wide panel, a group of bars per defect."""
     import matplotlib
 
     matplotlib.use("Agg")  # no display on a server
     import matplotlib.pyplot as plt
 
-    keys = [k for k in MEASURES if any(s.get(k) is not None for s in summary)]
+    present = [k for k in MEASURES if any(s.get(k) is not None for s in summary)]
+    keys = [k for k in present if k not in DEFECT_MEASURES]
+    defects = [k for k in DEFECT_MEASURES if k in present]
     columns = 4
-    rows = math.ceil(len(keys) / columns)
+    rows = math.ceil(len(keys) / columns) + (1 if defects else 0)
     fig, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.8 * rows), squeeze=False)
     names = [s["system"] for s in summary]
     colours = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860"]
@@ -153,7 +181,24 @@ def write_chart(path: Path, summary: Sequence[dict[str, Any]]) -> None:
         ax.tick_params(axis="y", labelsize=8)
     for ax in list(axes.flat)[len(keys) :]:
         ax.axis("off")
+    if defects:
+        _defect_panel(fig.add_subplot(rows, 1, rows), summary, defects, colours)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _defect_panel(
+    ax: Any, summary: Sequence[dict[str, Any]], keys: list[str], colours: list[str]
+) -> None:
+    """Grouped bars: one group per defect, one bar per system (eleven panels would not read)."""
+    width = 0.8 / max(1, len(summary))
+    for i, system in enumerate(summary):
+        xs = [k + (i - (len(summary) - 1) / 2) * width for k in range(len(keys))]
+        values = [system.get(key) or 0.0 for key in keys]
+        ax.bar(xs, values, width, label=system["system"], color=colours[i % len(colours)])
+    ax.set_xticks(range(len(keys)), [MEASURES[k][0] for k in keys], fontsize=8, rotation=15)
+    ax.set_title("share of bullets with each defect (lower is better)", fontsize=9)
+    ax.tick_params(axis="y", labelsize=8)
+    ax.legend(fontsize=8, loc="upper right")

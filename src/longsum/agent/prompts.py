@@ -1,10 +1,14 @@
 """Every prompt longsum sends, as named templates in one place.
 
 Each prompt asks for one small piece (one chunk's notes, one section, the overview) and
-shows no filled-in example: small models copy examples. What to return is described by the
-piece's JSON schema (see :mod:`longsum.agent.schemas`), whose field descriptions are the
-instructions; the prompts say what to read and what matters. Instructions are kept short
-because they are paid for on every call: the map step alone sends one per chunk.
+shows no filled-in example: small models copy examples. They copy labels too (a 0.5B model
+wrote "Related Notes from Elsewhere" as a bullet, and "Notes on Part 6 of 8 of a Transcript"
+as a topic), so material is wrapped in one-word tags (``<excerpt>``, ``<notes>``,
+``<context>``) rather than phrases a model could take for content. What to return is
+described by the piece's JSON schema (see :mod:`longsum.agent.schemas`), whose field
+descriptions are the instructions; the prompts say what to read and what matters.
+Instructions are kept short because they are paid for on every call: the map step alone
+sends one per chunk.
 
 Bump :data:`PROMPT_VERSION` whenever a template changes: cached chunk notes are keyed by it.
 """
@@ -30,11 +34,12 @@ __all__ = [
     "WRITE_SECTION",
     "WRITE_TOPICS",
     "instruction_texts",
+    "prompt_labels",
     "render",
     "schema_text",
 ]
 
-PROMPT_VERSION = "2026-11-23.5"
+PROMPT_VERSION = "2026-11-30.1"
 """Bumped whenever the prompts or the answers' schemas change: cached notes and eval
 outputs are keyed by it."""
 
@@ -49,9 +54,9 @@ CHUNK_NOTES = ChatPromptTemplate.from_messages(
         ("system", _SYSTEM),
         (
             "human",
-            "Take notes on part {number} of {total} of a transcript{span}. Its first lines "
-            "may repeat the end of the previous part, for context.\n\n"
-            "<transcript_part>\n{text}\n</transcript_part>\n\n"
+            "Take notes on excerpt {number} of {total} of a long transcript{span}. Its first "
+            "lines may repeat the end of the previous excerpt, for context.\n\n"
+            "<excerpt>\n{text}\n</excerpt>\n\n"
             "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]
@@ -79,9 +84,10 @@ WRITE_SECTION = ChatPromptTemplate.from_messages(
             "human",
             "Write section {number} of 5 of a summary of a transcript. This section covers "
             '{span}; its working title is "{working_title}".\n\n'
-            "<notes_on_this_section>\n{notes}\n</notes_on_this_section>\n\n"
-            "<related_notes_from_elsewhere>\n{related}\n</related_notes_from_elsewhere>\n\n"
-            "Use the related notes only where they add to this section's own points.\n\n"
+            "<notes>\n{notes}\n</notes>\n\n"
+            "<context>\n{related}\n</context>\n\n"
+            "The context holds notes from elsewhere in the transcript on the same subjects: "
+            "use them only where they add to the notes' own points.\n\n"
             "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]
@@ -189,21 +195,38 @@ def render(
     return template.format_messages(schema=schema_text(schema), **values)
 
 
+_TEMPLATES = (
+    CHUNK_NOTES,
+    COLLAPSE_NOTES,
+    WRITE_SECTION,
+    WRITE_INTRODUCTION,
+    WRITE_TOPICS,
+    REPAIR_SECTION,
+    REPAIR_PIECE,
+)
+
+
+def prompt_labels() -> list[str]:
+    """The labels the prompts wrap their material in (``<notes_on_this_section>`` gives
+    "notes on this section"), those of two words or more: a model that writes one of them
+    as a bullet or a title copied the prompt's scaffolding, not the transcript."""
+    found = {
+        tag.replace("_", " ")
+        for template in _TEMPLATES
+        for message in template.messages
+        if (prompt := getattr(message, "prompt", None)) is not None
+        for tag in re.findall(r"</?([a-z][a-z_]*)>", prompt.template)
+    }
+    return sorted(label for label in found if " " in label)
+
+
 def instruction_texts() -> list[str]:
     """Everything longsum tells a model (templates without their slots, the answers' field
     lists): text that must not come back as content."""
     from longsum.agent import schemas
 
     texts = []
-    for template in (
-        CHUNK_NOTES,
-        COLLAPSE_NOTES,
-        WRITE_SECTION,
-        WRITE_INTRODUCTION,
-        WRITE_TOPICS,
-        REPAIR_SECTION,
-        REPAIR_PIECE,
-    ):
+    for template in _TEMPLATES:
         for message in template.messages:
             prompt = getattr(message, "prompt", None)
             if prompt is not None:

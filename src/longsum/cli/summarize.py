@@ -70,6 +70,15 @@ def summarize(
             help="Names for a diarizer's labels: SPEAKER_00=Naval,SPEAKER_01=Host.",
         ),
     ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="The document's title (Markdown heading, extended result). Default: the "
+            "source's own (WebVTT header, an opening '# heading' or 'Title:' line, Whisper "
+            "JSON 'title'), else the file name cleaned.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -102,13 +111,15 @@ def summarize(
         guarded(lambda: print_plan(file, settings, extractive=_offline(settings)))
         return
     names = guarded(lambda: parse_speaker_names(speakers or ""))
-    result = _run(file, settings, thread_id, names)
+    result = _run(file, settings, thread_id, names, title)
     text = _render(result, out_format)
     if output is None:
         sys.stdout.write(text)
     else:
         guarded(lambda: _write(output, text))
     err.print(_done_line(result, output), highlight=False)
+    if left := _left_line(result):
+        err.print(left, highlight=False)
 
 
 def _offline(settings: Settings) -> bool:
@@ -123,7 +134,11 @@ def _offline(settings: Settings) -> bool:
 
 
 def _run(
-    file: str, settings: Settings, thread_id: str | None, speakers: dict[str, str]
+    file: str,
+    settings: Settings,
+    thread_id: str | None,
+    speakers: dict[str, str],
+    title: str | None = None,
 ) -> RunResult:
     import asyncio
 
@@ -152,6 +167,7 @@ def _run(
                     thread_id=thread_id,
                     on_event=on_event,
                     speakers=speakers,
+                    title=title,
                 )
             )
         )
@@ -173,6 +189,20 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _left_line(result: RunResult) -> str:
+    """What the repair rounds left unfixed (a reader's violations: the contract holds),
+    or "" when nothing was left."""
+    left = result.extended["validation"].get("unresolved", [])
+    if not left:
+        return ""
+    first = left[0]
+    return (
+        f"note: {len(left)} reader problem(s) left after the repair rounds, first "
+        f"{first['path']}: {first['message']} (all listed under validation.unresolved in "
+        "--format extended)"
+    )
 
 
 def _done_line(result: RunResult, output: Path | None) -> str:

@@ -33,6 +33,12 @@ class TranscriptInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     source: str = Field(description="File path, '<stdin>' or '<text>'.")
+    title: str | None = Field(
+        default=None,
+        description="The document's title: the one given, else the source's own (WebVTT "
+        "header, opening '# heading' or 'Title:' line, Whisper JSON 'title'), else the "
+        "file name cleaned; None for untitled standard input or text.",
+    )
     format: str = Field(description="The format it was read as.")
     content_hash: str = Field(description="SHA-256 of the transcript text: the index's key.")
     utterances: int = Field(description="Number of utterances.")
@@ -125,6 +131,10 @@ class SummarizeInput(TypedDict, total=False):
     """A transcript file to read (or give ``text``)."""
     source: str
     """A name for the transcript in messages (default: the path, or '<text>')."""
+    title: str
+    """The document's title (the Markdown heading); it wins over a title in the source
+    (WebVTT header, opening ``# heading`` or ``Title:`` line, Whisper JSON ``"title"``)
+    and over the cleaned file name; see :mod:`longsum.tools.titles`."""
     format: str | None
     """The transcript format; None detects it from the content."""
     run_id: str
@@ -168,7 +178,8 @@ class SummarizeState(SummarizeInput, SummarizeOutput, total=False):
     candidate: dict[str, Any]
     """The latest assembled contract candidate."""
     violations: list[dict[str, str]]
-    """The candidate's violations (path, message, code)."""
+    """The candidate's violations (path, message, code, and kind: ``contract`` or
+    ``reader``)."""
     repair_round: int
     """LLM repair rounds used so far."""
     repairs: Annotated[list[dict[str, Any]], operator.add]
@@ -187,7 +198,8 @@ class ChunkTask(TypedDict):
     model: str
     """The map model's id (part of the notes' cache key)."""
     prompt_version: str
-    """The prompts' version (part of the notes' cache key)."""
+    """The map writer's version: its prompts', or the offline engine's (part of the notes'
+    cache key)."""
     run_id: str
     """The run's id, for the call record (not part of the cache key)."""
 

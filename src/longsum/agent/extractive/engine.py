@@ -25,7 +25,9 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from longsum.agent.extractive.bullets import PROFANITY, candidates, speaker_weights
 from longsum.agent.extractive.complexity import complexities, rare_share
+from longsum.agent.extractive.intro import introduction
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor
 from longsum.agent.extractive.select import mmr, unit
 from longsum.agent.fields import field_vectors, rank_fields
@@ -45,7 +47,6 @@ from longsum.tools.sentences import (
     informative_spans,
     split_spans,
 )
-from longsum.tools.speakers import anonymous, speaker_count
 
 __all__ = ["ENGINE_ID", "ExtractiveEngine"]
 
@@ -60,6 +61,9 @@ SPREAD_WEIGHT = 0.05
 keeps returning to beats one that is merely similar to its average."""
 RELATED_WEIGHT = 0.2
 """Share of a section's theme taken from its related chunks elsewhere in the transcript."""
+
+RELATED_TITLE = 0.5
+"""Similarity above which two keyphrases name one subject ("Pricing" and "Paid Tiers")."""
 
 _GLOBAL_TOPIC = re.compile(GLOBAL_TOPIC_PATTERN)
 
@@ -92,11 +96,21 @@ class ExtractiveEngine:
         return field_vectors(self.embedder)
 
     def chunk_notes(self, text: str, speakers: Sequence[str] = ()) -> ChunkNotesDraft:
-        """Notes on a chunk's own text."""
+        """Notes on a chunk's own text: its central, diverse statements (see
+        :mod:`.bullets`), favouring whoever carries the content."""
+        found = candidates(text, tuple(speakers))
         spans = informative_spans(text) or [text]
-        vectors = self.embedder.embed(spans)
-        theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
-        points = self._pick(spans, vectors, theme, NOTE_POINTS)
+        if found:
+            vectors = self.embedder.embed([c.body for c in found])
+            weights = speaker_weights(text)
+            prior = np.array([weights.get(c.speaker, 1.0) for c in found])
+            theme = unit((vectors * _lengths([c.body for c in found])[:, None]).sum(axis=0))
+            texts = [c.text for c in found]
+            points = self._pick(texts, vectors, theme, NOTE_POINTS, cleaned=True, prior=prior)
+        else:  # nothing in it reads as a statement: its most central spans, cleaned
+            vectors = self.embedder.embed(spans)
+            theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
+            points = self._pick(spans, vectors, theme, NOTE_POINTS)
         phrases = self.keyphrases.extract([text], theme[None, :], top_n=6)[0]
         terms = [k.label for k in phrases]
         return ChunkNotesDraft(
@@ -130,6 +144,7 @@ class ExtractiveEngine:
         avoid: Sequence[str] = (),
         reserve: str = "",
         extra: Sequence[str] = (),
+        speakers: Sequence[str] = (),
     ) -> SectionDraft:
         """A section from its notes' ``points`` and ``text`` (for keyphrases). When its
         points are too few for four bullets, sentences of ``reserve`` (its own transcript)
@@ -144,7 +159,7 @@ class ExtractiveEngine:
         # Its own points first; when they are too few for four bullets, other sentences of
         # its own transcript, then the related chunks' points; as a last resort (a repair
         # that banned everything there is) the banned ones, rather than no section at all.
-        own = [clean_sentence(s) for s in split_spans(reserve)]
+        own = [c.text for c in candidates(reserve, tuple(speakers))]
         pieces = [clean_sentence(s) for s in split_spans("\n".join([*points, reserve]), 10)]
         for more, ban in ((points, banned), (own, banned), (extra, banned), (pieces, set())):
             if len(bullets) >= BULLETS:
@@ -155,7 +170,7 @@ class ExtractiveEngine:
                 vectors = self.embedder.embed(pool)
                 bullets += self._pick(pool, vectors, focus, BULLETS - len(bullets), cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
-        title = " and ".join(labels[:2]) if labels else "Discussion"
+        title = self._title(labels)
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
 
     def topics(
@@ -213,27 +228,8 @@ class ExtractiveEngine:
         duration: float | None,
         words: int,
     ) -> IntroDraft:
-        """A synopsis composed from what the run found, from the first section to the last."""
-        what = "conversation" if len(speakers) >= 2 else "talk"
-        length = _duration(duration) if duration else f"{words:,}-word"
-        who = ""
-        if anonymous(speakers):  # a diarizer's labels: say how many, never SPEAKER_00
-            who = f" {'by' if len(speakers) == 1 else 'between'} {speaker_count(speakers)}"
-        elif 2 <= len(speakers) <= 3:
-            who = " between " + _join(list(speakers))
-        elif len(speakers) > 3:
-            who = f" among {len(speakers)} speakers"
-        elif len(speakers) == 1:
-            who = f" by {speakers[0]}"
-        parts = [t.split(": ", 1)[-1] for t in titles]
-        text = (
-            f"This {length} {what}{who} is about {_join(list(topics[:3]))}. "
-            # "then to" per title: titles have their own "and" ("Pricing and Tiers"), so a
-            # plain "a, b and c" list would not read as three things.
-            f"It opens with {parts[0]}, then turns to {', then to '.join(parts[1:-1])}, "
-            f"and closes with {parts[-1]}."
-        )
-        return IntroDraft(introduction=text)
+        """A synopsis composed from what the run found (see :mod:`.intro`)."""
+        return introduction(titles, topics, speakers, duration, words)
 
     def _pick(
         self,
@@ -243,9 +239,13 @@ class ExtractiveEngine:
         k: int,
         *,
         cleaned: bool = False,
+        prior: NDArray[np.floating] | None = None,
     ) -> list[str]:
-        """``k`` central, diverse, readable sentences of ``spans``, in their order."""
+        """``k`` central, diverse, readable sentences of ``spans``, in their order;
+        ``prior`` weighs each span's relevance (its speaker's share of the talk)."""
         relevance = unit(vectors) @ unit(np.asarray(theme, dtype=np.float64))
+        if prior is not None:
+            relevance = relevance * prior
         informative = np.array([len(content_words(s)) >= MIN_CONTENT_WORDS for s in spans])
         prior = np.minimum(1.0, _lengths(spans) / 12.0)
         score = np.where(informative, relevance * prior, relevance * prior - 1.0)
@@ -257,6 +257,22 @@ class ExtractiveEngine:
             if len(picked) == k:
                 break
         return [picked[i] for i in sorted(picked)]
+
+    def _title(self, labels: Sequence[str]) -> str:
+        """A section's title, a noun phrase: the first of its top keyphrases that has two
+        or three words ("Coworking Space"), else the first joined by "and" to the next only
+        when the two are about one subject; never two unrelated phrases glued."""
+        if not labels:
+            return "Discussion"
+        fuller = [label for label in labels[:SECTION_TOPICS] if len(label.split()) >= 2]
+        if fuller:
+            return fuller[0]
+        if len(labels) > 1:
+            first, second = unit(self.embedder.embed([labels[0], labels[1]]))
+            # A bare acronym ("AI") is too thin a title on its own: it takes a second one.
+            if float(first @ second) >= RELATED_TITLE or len(labels[0]) < 4:
+                return f"{labels[0]} and {labels[1]}"
+        return labels[0] if len(labels[0]) >= 4 else f"{labels[0]} Discussion"
 
     def _particular_phrases(
         self,
@@ -273,7 +289,7 @@ class ExtractiveEngine:
         if transcript is not None:
             score = score - GENERIC_PENALTY * (vectors @ unit(np.asarray(transcript)))
         order = np.argsort(-score, kind="stable")
-        labels = [found[i].label for i in order]
+        labels = [found[i].label for i in order if not PROFANITY.search(found[i].label)]
         return list(dict.fromkeys(labels))[:top_n]
 
 
@@ -282,7 +298,8 @@ def _lengths(spans: Sequence[str]) -> NDArray[np.float64]:
 
 
 def _key(sentence: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", sentence.casefold()))
+    # Letters of any script: with [a-z0-9] every Chinese sentence had the key "".
+    return " ".join(re.findall(r"[^\W_]+", sentence.casefold()))
 
 
 def _at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
@@ -300,15 +317,3 @@ def _at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
         while len(points) < 2:
             points.append(points[-1])
     return points
-
-
-def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if hours else f"{minutes}-minute"

@@ -1,15 +1,23 @@
 """``validate_summary``: assemble the contract from the written pieces, apply the
 deterministic repairs, and name every violation left; ``route_validation`` (in the
 builder) then finishes, repairs with the writer, or gives up when the repair rounds are
-spent."""
+spent.
+
+Two kinds of violation: the contract's (``kind: "contract"``: shape, counts, duplicates,
+template text) and a reader's (``kind: "reader"``, :func:`~longsum.tools.quality.reader_violations`:
+a title for a bullet, the prompt's scaffolding echoed, mark-up, a script the transcript
+does not use, a sentence said twice, placeholder numbers). Both are repaired; a summary
+whose repair rounds are spent with only reader violations left still meets the contract,
+so it is returned, with what is left reported in its extended result."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-from longsum.agent.prompts import instruction_texts
+from longsum.agent.prompts import instruction_texts, prompt_labels
 from longsum.graphs.state import SummarizeState, WrittenSection
+from longsum.tools.quality import reader_violations, scripts_of
 from longsum.tools.repair import repair_summary
 from longsum.tools.validation import validate_summary as find_violations
 
@@ -35,14 +43,28 @@ def _forbidden() -> tuple[str, ...]:
     return tuple(instruction_texts())
 
 
+@functools.lru_cache(maxsize=8)
+def _scripts(content_hash: str, text: str) -> frozenset[str]:
+    """The scripts the transcript is written in (cached per transcript: the loop validates
+    the same transcript once per round)."""
+    return scripts_of(text)
+
+
 def validate_summary(state: SummarizeState) -> dict[str, Any]:
     """The candidate, its deterministic repairs, and its remaining violations."""
     fixed = repair_summary(assemble(state["sections"], state["overview"]))
-    violations = find_violations(fixed.data, forbidden_texts=_forbidden())
+    contract = find_violations(fixed.data, forbidden_texts=_forbidden())
+    text = "\n".join(chunk.own_text for chunk in state.get("chunks", []))
+    scripts = _scripts(state["transcript"].content_hash, text) if text.strip() else None
+    reader = reader_violations(fixed.data, scripts=scripts, scaffold=prompt_labels())
     round_ = state.get("repair_round", 0)
     update: dict[str, Any] = {
         "candidate": fixed.data,
-        "violations": [{"path": v.path, "message": v.message, "code": v.code} for v in violations],
+        "violations": [
+            {"path": v.path, "message": v.message, "code": v.code, "kind": kind}
+            for kind, found in (("contract", contract), ("reader", reader))
+            for v in found
+        ],
     }
     if fixed.changes:
         update["repairs"] = [{"round": round_, "kind": "deterministic", "changes": fixed.changes}]

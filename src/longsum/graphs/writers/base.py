@@ -86,6 +86,12 @@ class Writer(Protocol):
         """What writes: a ``provider:model`` id, or the offline engine and its embedder."""
         ...
 
+    @property
+    def version(self) -> str:
+        """The version of what the writer sends or runs (the prompts, or the offline
+        engine's code): part of the notes' cache key, so a change writes new notes."""
+        ...
+
     async def chunk_notes(self, chunk: Chunk, total: int) -> Drafted[ChunkNotesDraft]:
         """Notes on one chunk of ``total``."""
         ...

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from longsum.agent.extractive.engine import ENGINE_ID, ExtractiveEngine
+from longsum.agent.extractive.version import engine_version
 from longsum.agent.schemas import ChunkNotesDraft, SectionDraft
 from longsum.embedding import Embedder
 from longsum.graphs.sections import topics_dict
@@ -36,6 +37,11 @@ class ExtractiveWriter:
     def model_id(self) -> str:
         """The engine and the embedder it reads with, e.g. ``extractive:all-MiniLM-L6-v2``."""
         return f"{ENGINE_ID}:{self.embedder.name}"
+
+    @property
+    def version(self) -> str:
+        """A digest of the engine's code (see :func:`engine_version`)."""
+        return engine_version()
 
     def notes_of(self, chunk: Chunk) -> ChunkNotesDraft:
         """Notes on the chunk's own text (its overlap with the previous chunk left out)."""
@@ -83,6 +89,7 @@ class ExtractiveWriter:
             avoid=avoid,
             reserve=task["own_text"],
             extra=[p for n in task["related"] for p in n.key_points],
+            speakers=list(dict.fromkeys(name for n in notes for name in n.names)),
         )
 
     def _overview(self, brief: OverviewBrief, avoid_topics: Sequence[str] = ()) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from longsum.agent.fields import field_vectors, rank_fields
 from longsum.agent.prompts import (
     CHUNK_NOTES,
     COLLAPSE_NOTES,
+    PROMPT_VERSION,
     REPAIR_PIECE,
     REPAIR_SECTION,
     WRITE_INTRODUCTION,
@@ -49,6 +50,7 @@ class LLMWriter:
     """A :class:`~longsum.graphs.writers.base.Writer` that asks a chat model."""
 
     engine = "llm"
+    version = PROMPT_VERSION
 
     def __init__(
         self, llm: StructuredLLM, settings: Settings, tokenizer: Tokenizer, embedder: Embedder
