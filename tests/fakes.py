@@ -134,7 +134,8 @@ class ScriptedResponder:
     topic), "copy" (every section after the first, written or repaired, answers the bullets
     it last gave the section before it, once it has answered that one), "title" (first
     answers end each section with a title for a bullet, repairs are right), "scaffold"
-    (every section, written or repaired, holds the prompt's label as a bullet), "loop" (the notes
+    (every section, written or repaired, holds the prompt's label as a bullet), "flat" (every
+    topics answer, written or repaired, scores all three fields 0.0), "loop" (the notes
     on part 2 end with a point that repeats itself past any token cap), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
@@ -254,6 +255,8 @@ class ScriptedResponder:
             {"name": "Data Science and Analytics", "complexity": 0.41},
         ]
         topics = [w.title() for w in (top * 5)[:5]]
+        if self.faults == "flat":  # like the 0.5B model: complexity 0.0 for every field
+            general = [{**g, "complexity": 0.0} for g in general]
         if broken:  # four three-word topics, "topic" for "name", a name off the list
             topics = [f"{w.title()} Big Idea" for w in top[:4]]
             general = [

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 
+from longsum.agent.extractive.complexity import rare_share
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor, candidate_phrases, label
 from longsum.api import RunResult, run_summary
 from longsum.contract import GLOBAL_TOPIC_PATTERN
 from longsum.memory.embeddings import HashingEmbedder
 from longsum.tools.chunking import chunk_utterances
 from longsum.tools.languages import guess_language, join_units, segment, word_units
+from longsum.tools.parsing import read_transcript
 from longsum.tools.sentences import (
     MAX_WORDS,
     content_words,
@@ -200,4 +202,17 @@ def test_cjk_summary_keeps_the_contract(
     bullets = [b for s in data["sections"] for b in s["content"]]
     assert len(set(bullets)) == 20
     for bullet in bullets:  # a sentence of the transcript (the engine may add a final stop)
-        assert bullet.rstrip(".").replace(" ", "") in source, bullet
+        said = re.sub(r"^说话人\d：", "", bullet)  # attributed to its speaker, as Chinese writes it
+        assert said.rstrip(".").replace(" ", "") in source, bullet
+
+
+def test_full_width_colon_labels_are_speakers() -> None:
+    transcript = read_transcript(FIXTURES / f"{CHINESE}.txt")
+    assert transcript.speakers == ["说话人1", "说话人2", "说话人3"]
+    assert not any("说话人" in u.text for u in transcript.utterances)
+
+
+def test_complexity_reads_rarity_in_the_transcripts_language() -> None:
+    # English rarity made every German, Chinese and Japanese word rare (0.95 for all).
+    for name in (GERMAN, CHINESE, JAPANESE):
+        assert 0.1 < rare_share(read(name)) < 0.4, name

@@ -43,15 +43,29 @@ def test_a_title_for_a_bullet_is_repaired(tmp_path: Path, seed: Path) -> None:
     assert "Marketing and User Interface Design" not in bullets
 
 
-def test_scaffolding_left_after_the_rounds_is_reported_not_fatal(
+def test_a_label_written_on_every_round_gives_way_to_a_note_point(
     tmp_path: Path, seed: Path
 ) -> None:
-    result = run(tmp_path, seed, ScriptedResponder(faults="scaffold"), rounds=1)
+    responder = ScriptedResponder(faults="scaffold")
+    result = run(tmp_path, seed, responder)
+    assert result.extended["validation"]["unresolved"] == []
+    assert responder.kinds["repair_section"] == 5  # asked once; the notes held sentences
+    points = {p for n in result.extended["notes"] for p in n["key_points"]}
+    for section in result.summary.sections:
+        assert not any("Related Notes" in b for b in section.content)
+        assert section.content[3] in points
+
+
+def test_placeholders_left_after_the_rounds_are_reported_not_fatal(
+    tmp_path: Path, seed: Path
+) -> None:
+    result = run(tmp_path, seed, ScriptedResponder(faults="flat"), rounds=1)
     left = result.extended["validation"]["unresolved"]
     assert result.extended["validation"]["repair_rounds"] == 1
-    assert left and {v["code"] for v in left} == {"scaffold"}
-    assert all(v["kind"] == "reader" for v in left)
-    assert all(v["path"].endswith("content[3]") for v in left)
+    assert [(v["path"], v["code"], v["kind"]) for v in left] == [
+        ("$.generalTopics", "placeholder_number", "reader")
+    ]
+    assert all(g.complexity == 0.0 for g in result.summary.general_topics)
 
 
 def test_a_contract_violation_still_fails_and_is_named_first(tmp_path: Path, seed: Path) -> None:
@@ -89,3 +103,14 @@ def test_a_copied_label_is_a_reader_violation() -> None:
     }
     codes = {v.code for v in reader_violations(summary, scaffold=["notes from elsewhere"])}
     assert "scaffold" in codes
+
+
+def test_the_cli_says_what_the_rounds_left(tmp_path: Path, seed: Path) -> None:
+    from longsum.cli.summarize import _left_line
+
+    result = run(tmp_path, seed, ScriptedResponder(faults="flat"), rounds=1)
+    line = _left_line(result)
+    assert line.startswith("note: 1 reader problem(s) left after the repair rounds, first ")
+    assert "$.generalTopics" in line and "validation.unresolved" in line and "\n" not in line
+    clean = run(tmp_path / "clean", seed, ScriptedResponder())
+    assert _left_line(clean) == ""

@@ -15,6 +15,7 @@ from longsum.agent.schemas import SectionDraft, TopicsDraft
 from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT
 from longsum.graphs.notes import span_text, working_notes
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
+from longsum.tools.quality import bullet_defects
 
 __all__ = [
     "clean_title",
@@ -79,6 +80,10 @@ def text_key(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
+UNFIT_BULLET = frozenset({"title_like", "scaffold", "markup", "placeholder_number"})
+"""Defects that make a bullet no bullet: the reader rules a repair round checks."""
+
+
 def with_distinct_bullets(
     draft: SectionDraft, task: SectionTask, taken: Sequence[str] = ()
 ) -> SectionDraft:
@@ -87,6 +92,9 @@ def with_distinct_bullets(
     related chunks'): a model that repeats a bullet or a topic on every repair round cannot
     fail the run over what its notes already hold.
 
+    So is a bullet with a defect in :data:`UNFIT_BULLET` (see
+    :func:`~longsum.tools.quality.bullet_defects`).
+
     ``taken`` are the bullets other sections hold: a bullet equal to one of them (ignoring
     case, spacing and punctuation, which covers the validator's comparison) is dropped and
     replaced the same way, so a model that copies another section's bullets on every repair
@@ -94,7 +102,11 @@ def with_distinct_bullets(
     taken bullets kept, to fill the count (a section sharing some bullets is still valid)."""
     notes = [*task["notes"], *task["related"]]
     points = [p for n in notes for p in n.key_points]
-    bullets = _distinct(draft.bullets, points, BULLET_COUNT, taken)
+    # A bullet a reader would reject (a title, the prompt's scaffolding, mark-up) is
+    # replaced the same way: a small model that writes labels on every round cannot leave
+    # them in while its notes hold sentences.
+    unfit = [b for b in [*draft.bullets, *points] if set(bullet_defects(b)) & UNFIT_BULLET]
+    bullets = _distinct(draft.bullets, points, BULLET_COUNT, [*taken, *unfit])
     topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
     return draft.model_copy(update={"bullets": bullets, "topics": topics})
 

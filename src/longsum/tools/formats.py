@@ -38,8 +38,9 @@ _TS_LINE = re.compile(
 )
 """A leading ``[HH:MM:SS.mmm]``, ``[MM:SS]``, ``(H:MM:SS)`` or bare ``HH:MM:SS `` stamp."""
 
-_PREFIX = re.compile(r"([^:\n]{1,160}):(?:\s|$)")
-"""Everything before the first colon that is followed by a space: a speaker candidate."""
+_PREFIX = re.compile(r"([^:：\n]{1,160})(?::(?:\s|$)|：)")
+"""Everything before the first colon that is followed by a space (or the first full-width
+colon, which Chinese and Japanese write with no space: ``说话人1：``): a speaker candidate."""
 _PAREN = re.compile(r"\([^()]*\)")
 _LABEL_MARK = re.compile(r"[\d_]")
 """A digit or underscore marks a machine label (``spk_0``): two repeats make it a speaker."""

@@ -16,6 +16,7 @@ from collections import Counter
 
 __all__ = [
     "ABBREVIATIONS",
+    "AUXILIARIES",
     "BACKCHANNEL",
     "END_CLOSERS",
     "FUNCTION_WORDS",
@@ -53,10 +54,10 @@ BACKCHANNEL = word_set(
     "so really think know mean see guess thanks thank fine interesting perfect",
 )
 """What a listener says to show they follow ("Yeah.", "Okay, right.", "I see.")."""
-_AUX = word_set(
+AUXILIARIES = _AUX = word_set(
     "am is are was were be been being have has had do does did can could will would shall",
     "should may might must let lets isn't aren't wasn't weren't don't doesn't didn't can't",
-    "won't wouldn't couldn't shouldn't haven't hasn't hadn't gonna wanna",
+    "won't wouldn't couldn't shouldn't haven't hasn't hadn't gonna wanna cannot",
 )
 _VERBS = word_set(  # base forms: their -s and -ed forms count too
     "say tell ask talk speak discuss explain describe argue agree disagree suggest propose",

@@ -82,7 +82,7 @@ _QUESTION_OPENER = re.compile(
 _SCAFFOLD = re.compile(
     r"related notes|notes on (?:this|the) section|notes on part|transcript[ _]part"
     r"|\b(?:part|excerpt) \d+ of \d+\b|\bof a transcript\b|\bsection [1-9]\b(?![.,]?\d)"
-    r"|working title"
+    r"|working title|breaks these rules|the prompt's wording|instructions' wording"
     r"|^\W*key points\b|\bkey points\s*:",
     re.IGNORECASE,
 )

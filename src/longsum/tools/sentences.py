@@ -52,10 +52,12 @@ TARGET_WORDS = 22
 _NAME_WORD = r"(?:[A-Z0-9_][\w.'-]*|of|the|de|van|von|da|di|du|la|le|al|bin|and|&)"
 _LINE_HEAD = re.compile(
     r"^\s*(?:\[\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\]\s*)?"
-    rf"(?:(?P<who>[A-Z0-9_][\w.'-]*(?:\s+{_NAME_WORD}){{0,4}}):\s)?"
+    rf"(?:(?P<who>[A-Z0-9_\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af][\w.'-]*"
+    rf"(?:\s+{_NAME_WORD}){{0,4}}(?:\s*\((?:[^()\n]|\([^()\n]*\))*\))?):\s)?"
 )
 """A line's ``[HH:MM:SS]`` and ``Speaker Name:`` head (a name's words are capitalised, so
-"There are two kinds: ..." keeps its words)."""
+"There are two kinds: ..." keeps its words), with a name's details in parentheses
+("Bardish Chagger (Minister of Diversity and Inclusion and Youth):")."""
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])\s+|(?<=[.!?][\"')\]”’])\s+"
     # Chinese and Japanese full stops need no space after them; a closing quote stays.
@@ -212,7 +214,8 @@ def clean_sentence(span: str, max_words: int = MAX_WORDS) -> str:
     if not text:
         return ""
     text = _FIRST_LETTER.sub(lambda m: m.group(1) + m.group(2).upper(), text, count=1)
-    stopped = text if text.rstrip("\"')”’")[-1:] in (".", "!", "?", "…") else text + "."
+    ends = (".", "!", "?", "…", "。", "！", "？")
+    stopped = text if text.rstrip("\"')”’」』")[-1:] in ends else text + "."
     return _balanced_quotes(stopped)
 
 

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from longsum.tools.languages import has_cjk
 from longsum.tools.quality import bullet_defects
 from longsum.tools.sentences import (
     MIN_CONTENT_WORDS,
@@ -69,7 +70,7 @@ _DANGLING = words(
     """
     the a an and or but of to in on at for with what that which is are was were my your
     their his her our its like so because if when than as from by about into very really
-    just such how who whose whom
+    just such how who whose whom will would can could should must shall gonna wanna
     """
 )
 """A statement does not end on these: a span ending so was cut mid-clause."""
@@ -151,13 +152,19 @@ def polish(span: str, max_words: int = MAX_BULLET_WORDS) -> str:
     return text
 
 
+_DETAILS = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)")
+_HONORIFIC = re.compile(r"^(?:(?:Hon|Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Rt)\.?\s+)+")
+
+
 def short_name(name: str) -> str:
-    """How a bullet names a speaker: a person's surname ("Pieter Levels" → "Levels"), a
-    role or one-word name as it is ("Project Manager", "Naval")."""
+    """How a bullet names a speaker: a person's surname ("Pieter Levels" → "Levels",
+    "Hon. Chrystia Freeland (Minister of Finance)" → "Freeland"), a role or one-word name as
+    it is ("Project Manager", "Naval", "The Chair")."""
+    name = _HONORIFIC.sub("", _DETAILS.sub("", name)).strip() or name
     parts = name.split()
-    person = len(parts) == 2 and all(p[:1].isupper() for p in parts)
+    person = 2 <= len(parts) <= 3 and all(p[:1].isupper() for p in parts)
     if person and not any(p.casefold().strip(".") in _ROLE_WORDS for p in parts):
-        return parts[1]
+        return parts[-1]
     return name
 
 
@@ -203,6 +210,8 @@ def candidates(text: str, speakers: list[str] | tuple[str, ...] = ()) -> list[Ca
             if not body or key in seen or bullet_defects(body):
                 continue
             seen.add(key)
-            shown = f"{short_name(who)}: {body}" if named and who else body
+            # Chinese and Japanese write a full-width colon, with no space after it.
+            mark = "：" if has_cjk(body) else ": "
+            shown = f"{short_name(who)}{mark}{body}" if named and who else body
             found.append(Candidate(shown, body, who))
     return found

@@ -1,10 +1,11 @@
 """The complexity score of the offline engine: a documented, calibrated heuristic.
 
 The transcript's level is read from its vocabulary: ``rare`` is the share of its content
-words (stop words and fillers out) that are rarer in general English than 10 per million
-words (wordfreq Zipf frequency below 4.0): "allocator", "quantization", "eigenvalue",
-not "memory" or "language". The level is linear in ``rare``, calibrated on SPEC.md's two
-reference answers, whose transcripts are in ``data/seed_transcripts``:
+words (stop words and fillers out) that are rarer in its language (general English for an
+English transcript) than 10 per million words (wordfreq Zipf frequency below 4.0):
+"allocator", "quantization", "eigenvalue", not "memory" or "language". The level is linear
+in ``rare``, calibrated on SPEC.md's two reference answers, whose transcripts are in
+``data/seed_transcripts``:
 
 ==============  ======  ====================================
 transcript      rare    reference complexities (mean)
@@ -30,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from longsum.agent.extractive.keyphrases import GLUED_LENGTH
+from longsum.tools.languages import cjk_words, guess_language, zipf
 from longsum.tools.sentences import content_words
 
 __all__ = ["FIELD_SLOPE", "LEVEL_BASE", "LEVEL_SLOPE", "complexities", "rare_share"]
@@ -42,19 +44,20 @@ FIELD_SLOPE = 0.64
 
 
 def rare_share(text: str) -> float:
-    """Share of ``text``'s content words rarer than ``RARE_ZIPF`` in English."""
-    from wordfreq import zipf_frequency
-
-    words = content_words(text)
+    """Share of ``text``'s content words rarer than ``RARE_ZIPF`` in its own language
+    (English, German, ...; Chinese and Japanese by their segmented words)."""
+    lang = guess_language(text)
+    cjk = lang in ("zh", "ja")
+    words = [w for w in cjk_words(text, lang) if w] if cjk else content_words(text)
     if not words:
         return 0.0
     cache: dict[str, bool | None] = {}
     rare, counted = 0, len(words)
     for word in words:
         if word not in cache:
-            zipf = zipf_frequency(word, "en")
-            glued = zipf == 0 and len(word) >= GLUED_LENGTH
-            cache[word] = None if glued else zipf < RARE_ZIPF
+            frequency = zipf(word, lang)
+            glued = frequency == 0 and len(word) >= GLUED_LENGTH and lang == "en"
+            cache[word] = None if glued else frequency < RARE_ZIPF
         flag = cache[word]
         if flag is None:  # words run together are not rare words
             counted -= 1

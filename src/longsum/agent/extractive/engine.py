@@ -25,10 +25,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.agent.extractive.bullets import PROFANITY, candidates, speaker_weights
+from longsum.agent.extractive.bullets import candidates, speaker_weights
 from longsum.agent.extractive.complexity import complexities, rare_share
 from longsum.agent.extractive.intro import introduction
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor
+from longsum.agent.extractive.labels import names_a_subject, section_title
 from longsum.agent.extractive.select import mmr, unit
 from longsum.agent.fields import field_vectors, rank_fields
 from longsum.agent.schemas import (
@@ -62,8 +63,6 @@ keeps returning to beats one that is merely similar to its average."""
 RELATED_WEIGHT = 0.2
 """Share of a section's theme taken from its related chunks elsewhere in the transcript."""
 
-RELATED_TITLE = 0.5
-"""Similarity above which two keyphrases name one subject ("Pricing" and "Paid Tiers")."""
 
 _GLOBAL_TOPIC = re.compile(GLOBAL_TOPIC_PATTERN)
 
@@ -170,7 +169,7 @@ class ExtractiveEngine:
                 vectors = self.embedder.embed(pool)
                 bullets += self._pick(pool, vectors, focus, BULLETS - len(bullets), cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
-        title = self._title(labels)
+        title = section_title(labels, self.embedder)
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
 
     def topics(
@@ -258,22 +257,6 @@ class ExtractiveEngine:
                 break
         return [picked[i] for i in sorted(picked)]
 
-    def _title(self, labels: Sequence[str]) -> str:
-        """A section's title, a noun phrase: the first of its top keyphrases that has two
-        or three words ("Coworking Space"), else the first joined by "and" to the next only
-        when the two are about one subject; never two unrelated phrases glued."""
-        if not labels:
-            return "Discussion"
-        fuller = [label for label in labels[:SECTION_TOPICS] if len(label.split()) >= 2]
-        if fuller:
-            return fuller[0]
-        if len(labels) > 1:
-            first, second = unit(self.embedder.embed([labels[0], labels[1]]))
-            # A bare acronym ("AI") is too thin a title on its own: it takes a second one.
-            if float(first @ second) >= RELATED_TITLE or len(labels[0]) < 4:
-                return f"{labels[0]} and {labels[1]}"
-        return labels[0] if len(labels[0]) >= 4 else f"{labels[0]} Discussion"
-
     def _particular_phrases(
         self,
         text: str,
@@ -289,7 +272,7 @@ class ExtractiveEngine:
         if transcript is not None:
             score = score - GENERIC_PENALTY * (vectors @ unit(np.asarray(transcript)))
         order = np.argsort(-score, kind="stable")
-        labels = [found[i].label for i in order if not PROFANITY.search(found[i].label)]
+        labels = [found[i].label for i in order if names_a_subject(found[i].label)]
         return list(dict.fromkeys(labels))[:top_n]
 
 
