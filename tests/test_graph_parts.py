@@ -142,27 +142,50 @@ def section_task_with(points: list[str], related: list[str] | None = None) -> Se
 
 
 def test_bullets_another_section_holds_are_replaced_from_the_notes() -> None:
-    other = ["Budget is tight.", "The team picks yellow.", "Kim runs the demo.", "Ship in May."]
-    copied = ["budget is TIGHT", "The team picks yellow.", "Kim runs the demo!", "Ship in May"]
-    task = section_task_with(["The remote gets a dial.", "Kim runs the demo."], ["Batteries last."])
+    other = [
+        "The budget is tight this year.",
+        "The team picks yellow for the case.",
+        "Kim runs the demo for the client.",
+        "They ship the remote in May.",
+    ]
+    copied = [
+        "the budget is TIGHT this year",
+        "The team picks yellow for the case.",
+        "Kim runs the demo for the client!",
+        "They ship the remote in May",
+    ]
+    task = section_task_with(
+        ["The remote gets a volume dial.", "Kim runs the demo for the client."],
+        ["The batteries last a whole year."],
+    )
     draft = SectionDraft(title="Remote design", bullets=copied, topics=["alpha", "beta", "gamma"])
     fixed = with_distinct_bullets(draft, task, taken=other)
     # Own points first, then the related chunks'; the last resort is a taken bullet.
     assert fixed.bullets == [
-        "The remote gets a dial.",
-        "Batteries last.",
-        "budget is TIGHT",
-        "The team picks yellow.",
+        "The remote gets a volume dial.",
+        "The batteries last a whole year.",
+        "the budget is TIGHT this year",
+        "The team picks yellow for the case.",
     ]
     assert contract_violations({"sections": [{"content": other}, {"content": fixed.bullets}]}) == []
-    enough = section_task_with(["One.", "Two.", "Three.", "Four.", "Budget is tight."])
+    points = [f"The {n} point of the talk is made here." for n in ("first", "second", "third")]
+    enough = section_task_with([*points, "The fourth point is made here too.", other[0]])
     assert with_distinct_bullets(draft, enough, taken=other).bullets == [
-        "One.",
-        "Two.",
-        "Three.",
-        "Four.",
+        *points,
+        "The fourth point is made here too.",
     ]
     assert with_distinct_bullets(draft, enough).bullets == copied, "nothing taken, all kept"
+
+
+def test_a_title_for_a_bullet_gives_way_to_a_note_point() -> None:
+    task = section_task_with(["The remote gets a volume dial.", "Marketing Plan"])
+    labels = ["Marketing and User Interface Design", "Related Notes from Elsewhere"]
+    sentences = ["Kim runs the demo for the client.", "They ship the remote in May."]
+    draft = SectionDraft(title="Remote", bullets=[*labels, *sentences], topics=["a", "b", "c"])
+    fixed = with_distinct_bullets(draft, task)
+    assert fixed.bullets == [*sentences, "The remote gets a volume dial.", labels[0]], (
+        "its own sentences, a note point, and a label only as the last resort"
+    )
 
 
 def test_echoed_instructions_are_copied_text(shared_dir: object) -> None:
