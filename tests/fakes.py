@@ -135,8 +135,9 @@ class ScriptedResponder:
     it last gave the section before it, once it has answered that one), "title" (first
     answers end each section with a title for a bullet, repairs are right), "scaffold"
     (every section, written or repaired, holds the prompt's label as a bullet), "flat" (every
-    topics answer, written or repaired, scores all three fields 0.0), "loop" (the notes
-    on part 2 end with a point that repeats itself past any token cap), or None
+    topics answer, written or repaired, scores all three fields 0.0), "meta" (every
+    introduction, written or repaired, is about its instructions), "loop" (the notes on
+    part 2 end with a point that repeats itself past any token cap), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
     def __init__(self, faults: str | None = None, fail_chunks: Sequence[int] = ()) -> None:
@@ -238,6 +239,14 @@ class ScriptedResponder:
     def _intro(self, prompt: str, *, repair: bool) -> str:
         self._count("repair_intro" if repair else "intro")
         top = _top(prompt, 10) or ["talk"]
+        if self.faults == "meta":  # like the 0.5B model: it writes about its instructions
+            return json.dumps(
+                {
+                    "introduction": "The introduction of a transcript summary breaks these "
+                    "rules by echoing the prompt's wording. The introduction of a transcript "
+                    "summary breaks these rules by echoing the prompt's wording."
+                }
+            )
         return json.dumps(
             {
                 "introduction": "This transcript covers " + ", ".join(top[:6]) + ", from the "

@@ -114,3 +114,19 @@ def test_the_cli_says_what_the_rounds_left(tmp_path: Path, seed: Path) -> None:
     assert "$.generalTopics" in line and "validation.unresolved" in line and "\n" not in line
     clean = run(tmp_path / "clean", seed, ScriptedResponder())
     assert _left_line(clean) == ""
+
+
+def test_an_introduction_about_its_instructions_is_composed_instead(
+    tmp_path: Path, seed: Path
+) -> None:
+    responder = ScriptedResponder(faults="meta")
+    result = run(tmp_path, seed, responder)
+    validation = result.extended["validation"]
+    assert responder.kinds["repair_intro"] == 1, "asked once, then composed"
+    assert validation["composed"] == ["introduction"] and validation["unresolved"] == []
+    intro = result.summary.introduction
+    assert "breaks these rules" not in intro and intro.startswith("This ")
+    assert all(s.title.split(": ", 1)[1] in intro for s in result.summary.sections)
+    from longsum.cli.summarize import _left_line
+
+    assert _left_line(result).startswith("note: the introduction composed from the sections")

@@ -192,13 +192,21 @@ def _write(path: Path, text: str) -> None:
 
 
 def _left_line(result: RunResult) -> str:
-    """What the repair rounds left unfixed (a reader's violations: the contract holds),
-    or "" when nothing was left."""
-    left = result.extended["validation"].get("unresolved", [])
+    """What the repair rounds left unfixed (a reader's violations: the contract holds) and
+    which pieces were composed instead, or "" when neither."""
+    validation = result.extended["validation"]
+    composed = validation.get("composed", [])
+    said = (
+        f"note: the {' and '.join(composed)} composed from the sections, the model's repair "
+        "being still unfit\n"
+        if composed
+        else ""
+    )
+    left = validation.get("unresolved", [])
     if not left:
-        return ""
+        return said.rstrip()
     first = left[0]
-    return (
+    return said + (
         f"note: {len(left)} reader problem(s) left after the repair rounds, first "
         f"{first['path']}: {first['message']} (all listed under validation.unresolved in "
         "--format extended)"

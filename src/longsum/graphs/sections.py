@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from longsum.agent.extractive.intro import introduction
 from longsum.agent.schemas import SectionDraft, TopicsDraft
-from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT
+from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT, contract_violations
 from longsum.graphs.notes import span_text, working_notes
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
-from longsum.tools.quality import bullet_defects
+from longsum.tools.quality import bullet_defects, reader_violations
 
 __all__ = [
     "clean_title",
@@ -155,3 +156,31 @@ def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
             {"name": g.name.strip(), "complexity": g.complexity} for g in draft.general_topics
         ],
     }
+
+
+def unfit_introduction(text: str) -> bool:
+    """Whether an introduction echoes the prompts (copied instructions, their labels) or
+    says a sentence twice: what no repair of a small model's may leave in."""
+    from longsum.agent.prompts import instruction_texts, prompt_labels
+
+    data = {"introduction": text}
+    if any(
+        v.path == "$.introduction"
+        for v in contract_violations(data, forbidden_texts=instruction_texts())
+    ):
+        return True
+    return any(
+        v.code in ("scaffold", "markup", "repeated_sentence")
+        for v in reader_violations(data, scaffold=prompt_labels())
+    )
+
+
+def composed_introduction(brief: Any, candidate: dict[str, Any]) -> str:
+    """An introduction composed from the written sections' titles and the topics, as the
+    offline engine writes it: the fallback when a model's repaired one is still unfit."""
+    info = brief.transcript
+    titles = [s.title for s in brief.sections]
+    topics = [t for t in candidate.get("topics", []) if isinstance(t, str)]
+    return introduction(
+        titles, topics, info.speakers, info.duration, len(brief.text.split())
+    ).introduction

@@ -85,6 +85,9 @@ def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]
             # What the repair rounds left: a reader's violations on a finished run (the
             # contract holds), every violation on a failed one.
             "unresolved": state.get("violations", []),
+            # Pieces written by the offline composer because a model's repair of them was
+            # still unfit (a degradation, reported like any other).
+            "composed": list(state.get("overview", {}).get("composed", [])),
         },
         "usage": usage(state.get("calls", []), state["run_id"], info.tokens),
         "calls": state.get("calls", []),

@@ -34,7 +34,13 @@ from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, Top
 from longsum.agent.structured import StructuredLLM
 from longsum.embedding import Embedder
 from longsum.graphs.notes import notes_text, span_text
-from longsum.graphs.sections import sections_text, topics_dict, with_distinct_bullets
+from longsum.graphs.sections import (
+    composed_introduction,
+    sections_text,
+    topics_dict,
+    unfit_introduction,
+    with_distinct_bullets,
+)
 from longsum.graphs.state import ChunkNotes, SectionTask
 from longsum.graphs.writers.base import Drafted, OverviewBrief, OverviewRepair, SectionRepair
 from longsum.settings import Settings
@@ -214,6 +220,12 @@ class LLMWriter:
             )
             overview["introduction"] = intro.introduction.strip()
             records.append(rec)
+            if unfit_introduction(overview["introduction"]):
+                # The model wrote about its instructions again (a 0.5B model answers "The
+                # introduction of a transcript summary breaks these rules..."): compose one
+                # from the sections instead, and say so in the result.
+                overview["introduction"] = composed_introduction(repair.brief, candidate)
+                overview["composed"] = ["introduction"]
         if topic_lines:
             fields = "\n".join(f"- {n}" for n in self.ranked_fields(sections))
             topics, rec = await self._repair_piece(
