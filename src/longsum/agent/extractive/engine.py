@@ -64,6 +64,9 @@ RELATED_WEIGHT = 0.2
 """Share of a section's theme taken from its related chunks elsewhere in the transcript."""
 
 
+TERM_WEIGHT = 0.4
+"""Share of a chunk's focus taken from its top three keyphrases (the rest: its mean)."""
+
 _GLOBAL_TOPIC = re.compile(GLOBAL_TOPIC_PATTERN)
 
 
@@ -99,19 +102,24 @@ class ExtractiveEngine:
         :mod:`.bullets`), favouring whoever carries the content."""
         found = candidates(text, tuple(speakers))
         spans = informative_spans(text) or [text]
-        if found:
-            vectors = self.embedder.embed([c.body for c in found])
-            weights = speaker_weights(text)
-            prior = np.array([weights.get(c.speaker, 1.0) for c in found])
-            theme = unit((vectors * _lengths([c.body for c in found])[:, None]).sum(axis=0))
-            texts = [c.text for c in found]
-            points = self._pick(texts, vectors, theme, NOTE_POINTS, cleaned=True, prior=prior)
-        else:  # nothing in it reads as a statement: its most central spans, cleaned
-            vectors = self.embedder.embed(spans)
-            theme = unit((vectors * _lengths(spans)[:, None]).sum(axis=0))
-            points = self._pick(spans, vectors, theme, NOTE_POINTS)
+        bodies = [c.body for c in found] or spans
+        vectors = self.embedder.embed(bodies)
+        theme = unit((vectors * _lengths(bodies)[:, None]).sum(axis=0))
         phrases = self.keyphrases.extract([text], theme[None, :], top_n=6)[0]
         terms = [k.label for k in phrases]
+        # Points that name what the chunk is about, not only sound like its average: the
+        # focus leans toward its top keyphrases (a reader skims for the subjects).
+        focus = theme
+        if phrases:
+            named = unit(self.embedder.embed([k.phrase for k in phrases[:3]]).mean(axis=0))
+            focus = unit((1 - TERM_WEIGHT) * theme + TERM_WEIGHT * named)
+        if found:
+            weights = speaker_weights(text)
+            prior = np.array([weights.get(c.speaker, 1.0) for c in found])
+            texts = [c.text for c in found]
+            points = self._pick(texts, vectors, focus, NOTE_POINTS, cleaned=True, prior=prior)
+        else:  # nothing in it reads as a statement: its most central spans, cleaned
+            points = self._pick(spans, vectors, focus, NOTE_POINTS)
         return ChunkNotesDraft(
             topic=terms[0] if terms else " ".join(text.split()[:5]),
             key_points=_at_least_two(points, spans),
@@ -167,7 +175,15 @@ class ExtractiveEngine:
             pool = [s for s in dict.fromkeys(more) if s and _key(s) not in taken]
             if pool:
                 vectors = self.embedder.embed(pool)
-                bullets += self._pick(pool, vectors, focus, BULLETS - len(bullets), cleaned=True)
+                want = BULLETS - len(bullets)
+                if more is points and len(pool) >= 2 * want:
+                    # Its own points are in time order: one from each stretch of the
+                    # section, so four bullets tell four parts of it, not one part four times.
+                    for part in np.array_split(np.arange(len(pool)), want):
+                        picked = [pool[i] for i in part]
+                        bullets += self._pick(picked, vectors[part], focus, 1, cleaned=True)
+                else:
+                    bullets += self._pick(pool, vectors, focus, want, cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
         title = section_title(labels, self.embedder)
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
