@@ -24,6 +24,7 @@ from longsum.agent.extractive.bullets import (
         "It was like, I mean … we went there … and then",
         "Chain of thought is this very simple idea where, instead of just training, what",
         "That is some crazy shit right there, honestly, man, it really is.",
+        "Unless you like having a long conversation with your remote control.",
     ],
 )
 def test_no_statement_gives_no_bullet(span: str) -> None:

@@ -82,6 +82,8 @@ PROFANITY = re.compile(
     re.IGNORECASE,
 )
 """Swearing: never in a bullet, a title or a topic of the offline engine."""
+_SUBORDINATORS = words("unless if when whenever because although though while whereas since")
+"""Openers of a dependent clause: with no comma after it, no main clause follows."""
 _ROLE_WORDS = words(
     """
     manager designer marketing interface expert host guest speaker moderator chair
@@ -147,6 +149,8 @@ def polish(span: str, max_words: int = MAX_BULLET_WORDS) -> str:
         return ""
     if _edge(body[-1]) in _DANGLING or _edge(body[0]) in _OPENING_FRAGMENT:
         return ""
+    if _edge(body[0]) in _SUBORDINATORS and not re.search(r"[,;:]", text):
+        return ""  # "Unless you like talking to your remote." : a condition with no clause
     if PROFANITY.search(text):
         return ""  # a summary quotes the point, not the swearing
     return text
