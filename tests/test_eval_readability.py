@@ -136,3 +136,14 @@ def test_the_chart_draws_with_or_without_defect_shares(tmp_path: Path, with_defe
         means |= {key: 0.1 for key in DEFECT_MEASURES} | {"speaker_attribution": 0.2}
     write_chart(tmp_path / "eval.png", [means, {**means, "system": "longsum"}])
     assert (tmp_path / "eval.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_one_person_under_two_labels_is_one_speaker() -> None:
+    from longsum_eval.readability import speaker_of
+
+    speakers = ["Ms. Jenny Kwan (Vancouver East, NDP)", "Ms. Jenny Kwan", "Mr. Garnett Genuis"]
+    assert speaker_of("Kwan: The petitioners call for action.", speakers) == (
+        "Ms. Jenny Kwan (Vancouver East, NDP)",
+        "The petitioners call for action.",
+    )
+    assert speaker_of("Jenny: hello there.", ["Jenny Kwan", "Jenny Smith"]) is None

@@ -86,7 +86,7 @@ def test_chunk_notes_are_cleaned_sentences_and_phrases_of_the_chunk(
     text = _first_words(seeds["zig"], 260) if source == "zig" else podcast
     notes = engine.chunk_notes(text, ["Ada", "Lin"])
     # The chunk's statements, polished (no question, reply or fragment; see test_bullets).
-    own = [c.text for c in bullet_candidates(text, ("Ada", "Lin"))]
+    own = [c.text for c in bullet_candidates(text)]
     assert 2 <= len(notes.key_points) <= 4
     assert len(set(notes.key_points)) == len(notes.key_points)
     assert all(p in own for p in notes.key_points)

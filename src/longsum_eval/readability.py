@@ -87,7 +87,16 @@ def speaker_of(bullet: str, speakers: Sequence[str]) -> tuple[str, str] | None:
     if not sep or not head[:1].isupper() or not 0 < len(wanted) <= _MAX_HEAD_WORDS:
         return None
     matches = [s for s in speakers if set(wanted) <= set(tokens(s))]
-    return (matches[0], rest.strip()) if len(matches) == 1 else None
+    # One person under several labels ("Ms. Jenny Kwan (Vancouver East, NDP)" on their first
+    # turn, "Ms. Jenny Kwan" after): the labels that are that person's name and details.
+    people = {_person(s) for s in matches}
+    return (matches[0], rest.strip()) if len(people) == 1 else None
+
+
+def _person(label: str) -> str:
+    """A speaker label without its parenthesised details and honorifics."""
+    name = re.sub(r"\s*\((?:[^()]|\([^()]*\))*\)", "", label)
+    return re.sub(r"^(?:(?:hon|mr|mrs|ms|dr|prof)\.?\s+)+", "", name.strip().casefold())
 
 
 def speaker_attribution(summary: Mapping[str, Any], index: TranscriptIndex) -> dict[str, Any]:
@@ -106,7 +115,9 @@ def speaker_attribution(summary: Mapping[str, Any], index: TranscriptIndex) -> d
             continue
         named += 1
         quote = re.sub(r"^[\"“'‘]+|[\"”'’]+$", "", found[1].strip())
-        located += locate_quote(quote, grams[found[0]])
+        person = _person(found[0])
+        labels = [label for label in grams if _person(label) == person]
+        located += any(locate_quote(quote, grams[label]) for label in labels)
     return {
         "speaker_named": round(named / len(bullets), 4),
         "speaker_attribution": round(located / len(bullets), 4),

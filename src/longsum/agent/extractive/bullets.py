@@ -7,8 +7,8 @@ statement, or into nothing when no statement is in it: fillers and back-channel 
 either end go, a tag question becomes a full stop, a question or a fragment is refused,
 and a sentence over :data:`MAX_BULLET_WORDS` is cut at a clause boundary (after a comma
 before "and", "but", "because", ...), never mid-clause. :func:`candidates` reads a chunk's
-lines with their speakers, so that where the transcript names two or more speakers a
-bullet says who is speaking ("Levels: …") and a quote reads as a quote.
+lines with their speakers, so that where the transcript names its speakers a bullet says
+who is speaking ("Levels: …") and a quote reads as a quote.
 """
 
 from __future__ import annotations
@@ -197,13 +197,15 @@ def speaker_weights(text: str) -> dict[str | None, float]:
     return {who: 0.3 + 0.7 * min(1.0, (n / total) / top) for who, n in spoken.items()}
 
 
-def candidates(text: str, speakers: list[str] | tuple[str, ...] = ()) -> list[Candidate]:
+def candidates(text: str) -> list[Candidate]:
     """The polished statements of ``text``'s lines, in order, each with its speaker;
-    attributed ("Levels: …") when two or more named speakers take part."""
-    named = len(speakers) >= 2 and not anonymous(list(speakers))
+    attributed ("Levels: …") when the line names its speaker (a diarizer's ``SPEAKER_00``
+    names no one). Every line of a speaker is, even in a chunk where only the host speaks,
+    so a summary's bullets say who throughout."""
     found: list[Candidate] = []
     seen: set[str] = set()
     for who, line in speaker_lines(text):
+        named = bool(who) and not anonymous([who or ""])
         # An unpunctuated line is cut by the span splitter's own rules (pauses in words).
         limit = SPAN_WORDS if is_punctuated(line) else MAX_BULLET_WORDS
         for span in split_spans(line, limit):

@@ -100,7 +100,7 @@ class ExtractiveEngine:
     def chunk_notes(self, text: str, speakers: Sequence[str] = ()) -> ChunkNotesDraft:
         """Notes on a chunk's own text: its central, diverse statements (see
         :mod:`.bullets`), favouring whoever carries the content."""
-        found = candidates(text, tuple(speakers))
+        found = candidates(text)
         spans = informative_spans(text) or [text]
         bodies = [c.body for c in found] or spans
         vectors = self.embedder.embed(bodies)
@@ -151,7 +151,6 @@ class ExtractiveEngine:
         avoid: Sequence[str] = (),
         reserve: str = "",
         extra: Sequence[str] = (),
-        speakers: Sequence[str] = (),
     ) -> SectionDraft:
         """A section from its notes' ``points`` and ``text`` (for keyphrases). When its
         points are too few for four bullets, sentences of ``reserve`` (its own transcript)
@@ -166,7 +165,7 @@ class ExtractiveEngine:
         # Its own points first; when they are too few for four bullets, other sentences of
         # its own transcript, then the related chunks' points; as a last resort (a repair
         # that banned everything there is) the banned ones, rather than no section at all.
-        own = [c.text for c in candidates(reserve, tuple(speakers))]
+        own = [c.text for c in candidates(reserve)]
         pieces = [clean_sentence(s) for s in split_spans("\n".join([*points, reserve]), 10)]
         for more, ban in ((points, banned), (own, banned), (extra, banned), (pieces, set())):
             if len(bullets) >= BULLETS:

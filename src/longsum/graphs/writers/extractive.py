@@ -89,7 +89,6 @@ class ExtractiveWriter:
             avoid=avoid,
             reserve=task["own_text"],
             extra=[p for n in task["related"] for p in n.key_points],
-            speakers=list(dict.fromkeys(name for n in notes for name in n.names)),
         )
 
     def _overview(self, brief: OverviewBrief, avoid_topics: Sequence[str] = ()) -> dict[str, Any]:
