@@ -229,3 +229,12 @@ def test_human_reference_sentences_are_nearly_clean(shared_dir: Path) -> None:
         pytest.skip("no human-written references in the shared data")
     flagged = [t for t in texts if set(bullet_defects(t)) - {"too_long"}]
     assert len(flagged) <= 0.05 * len(texts), flagged
+
+
+def test_a_title_that_lists_keyphrases_is_a_violation() -> None:
+    data = _summary()
+    data["sections"][0]["title"] = "Section 1: LCD screen, remote control, Marketing"
+    found = [(v.path, v.code) for v in reader_violations(data)]
+    assert found == [("$.sections[0].title", "title_list")]
+    data["sections"][0]["title"] = "Section 1: Pricing, Tiers and Discounts"
+    assert reader_violations(data) == [], "one comma and an 'and' name one subject"

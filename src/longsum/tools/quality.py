@@ -264,13 +264,15 @@ def _complexities(data: object) -> Violation | None:
 def reader_violations(
     data: object, *, scripts: frozenset[str] | None = None, scaffold: Sequence[str] = ()
 ) -> list[Violation]:
-    """The reader-facing rules a summary breaks, one :class:`Violation` each, on any JSON-like
-    ``data`` (missing or mistyped parts are skipped: the schema reports them): a title for a
-    bullet, scaffolding echoed, mark-up, a script the transcript lacks, a sentence said twice
-    in one text, placeholder numbers, identical complexities."""
+    """The reader's rules ``data`` breaks (missing or mistyped parts skipped: the schema
+    reports them): a title for a bullet or keyphrases for a title, scaffolding echoed, mark-up,
+    a foreign script, a sentence said twice, placeholder numbers, identical complexities."""
     found: list[Violation] = []
     for path, kind, raw in _texts(data):
         text = " ".join(raw.split())
+        if kind == "title" and text.count(",") >= 2:
+            message = f"lists keyphrases ({text!r}): name the section's subject in one phrase"
+            found.append(Violation(path, message, "title_list"))
         if kind == "bullet" and _is_title_like(speaker_label(text)[1]):
             message = f"reads like a title ({text!r}): write one complete sentence with a verb"
             found.append(Violation(path, message + ", at least 5 words", "title_like"))
