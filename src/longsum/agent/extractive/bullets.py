@@ -61,7 +61,7 @@ _TRAILING_FILLER = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:anyway|anyways|I mean|I guess|you see|look|listen|like|basically|honestly|"
+    r"^(?:anyway|anyways|I mean|I guess|you see|look|listen|like|basically|honestly|man|dude|"
     r"literally|obviously|of course|in fact)\b[,:]?\s+",
     re.IGNORECASE,
 )
@@ -70,7 +70,7 @@ _DANGLING = words(
     """
     the a an and or but of to in on at for with what that which is are was were my your
     their his her our its like so because if when than as from by about into very really
-    just such how who whose whom will would can could should must shall gonna wanna
+    just such how who whose whom will would can could should must shall gonna wanna kind sort
     """
 )
 """A statement does not end on these: a span ending so was cut mid-clause."""

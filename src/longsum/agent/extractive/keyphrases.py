@@ -82,7 +82,7 @@ _EDGE_STOP |= words(
     nope ah aha whoa youve thats theyre isnt didnt ill youre doesnt dont cant wont weve ive
     youd whats theres hes shes wasnt arent im wouldnt couldnt shouldnt each every true
     false uh-huh mm-hmm dunno heres etc though such thought less both means saw yet anyway
-    somehow quote speaking
+    somehow quote speaking enough rather quite fairly
     """
 )
 _EDGE_STOP -= words("learning end time times call point part problem problems question work")
