@@ -127,6 +127,59 @@ def _top(text: str, n: int) -> list[str]:
     return [w for w, _ in Counter(_words(text)).most_common(n)]
 
 
+_SUBJECTS = [
+    "Ada",
+    "Lin",
+    "Kim",
+    "Omar",
+    "Priya",
+    "Sven",
+    "Tomas",
+    "Yara",
+    "Zoe",
+    "Femi",
+    "Hana",
+    "Ivo",
+]
+_VERBS = [
+    "explains",
+    "questions",
+    "defends",
+    "revisits",
+    "measures",
+    "doubts",
+    "sketches",
+    "praises",
+    "ranks",
+    "tests",
+    "traces",
+    "weighs",
+]
+
+
+_OBJECTS = [
+    "cost",
+    "limits",
+    "history",
+    "future",
+    "design",
+    "risks",
+    "scale",
+    "origin",
+    "value",
+    "pace",
+    "use",
+    "reach",
+]
+
+
+def _voice(n: int) -> str:
+    """A subject, a verb and an object of its own for the ``n``-th point: two points with
+    one subject differ in verb and object, so the scripted points never read as one point
+    said twice."""
+    return f"{_SUBJECTS[n % 12]} {_VERBS[(n // 12 + n) % 12]} the {_OBJECTS[(n // 12) % 12]}"
+
+
 class ScriptedResponder:
     """Answers by prompt kind. ``faults``: "dpo" (first answers break the contract the way
     dpo_model_output.json does, repairs are right), "never" (every answer breaks it),
@@ -182,7 +235,9 @@ class ScriptedResponder:
             raise ConnectionError(f"scripted failure on part {number}")
         body = prompt.split("<excerpt>")[1].split("</excerpt>")[0]
         top = _top(body, 6) or [f"part{number}"]
-        points = [f"Part {number} discusses {w} at some length." for w in top[:3]]
+        points = [
+            f"Part {number} {_voice(number * 3 + i).lower()} {w}." for i, w in enumerate(top[:3])
+        ]
         if self.faults == "loop" and number == 2:  # like the 0.5B model at temperature 0.2
             points.append("It says that " + "the model is good, " * 2000)
         return json.dumps(
@@ -209,9 +264,8 @@ class ScriptedResponder:
             with self._lock:
                 self.repairs.append(prompt)
         top = _top(prompt.split("notes", 1)[-1], 8) or ["topic"]
-        bullets = [
-            f"The speakers explain {w} with concrete detail, as point {number}.{i} shows."
-            for i, w in enumerate((top * 4)[:4])
+        bullets = [  # four different points, in words a reader would not take for one
+            f"{_voice(number * 4 + i)} of {w} closely." for i, w in enumerate((top * 4)[:4])
         ]
         topics = [f"{w.title()} {number}" for w in (top * 3)[:3]]
         broken = self.faults == "never" or (self.faults == "dpo" and not repair)

@@ -122,6 +122,30 @@ def test_scripts_of_ignores_a_stray_handful() -> None:
     assert scripts_of("") == frozenset()
 
 
+NOUNS = [
+    "budget",
+    "hiring",
+    "pricing",
+    "growth",
+    "roadmap",
+    "security",
+    "testing",
+    "latency",
+    "billing",
+    "onboarding",
+    "support",
+    "marketing",
+    "analytics",
+    "licensing",
+    "compliance",
+    "recruiting",
+    "training",
+    "documentation",
+    "deployment",
+    "monitoring",
+]
+
+
 def _summary() -> dict[str, Any]:
     return {
         "introduction": "The hosts discuss budgets. They agree on a plan for the year.",
@@ -129,8 +153,7 @@ def _summary() -> dict[str, Any]:
             {
                 "title": f"Section {i + 1}: Budget planning for year {i + 1}",
                 "content": [
-                    f"The team discussed point {j} of the budget plan for year {i + 1}."
-                    for j in range(4)
+                    f"The team discussed the {NOUNS[i * 4 + j]} for a while." for j in range(4)
                 ],
                 "topics": ["Budget", "Planning", "Hiring"],
             }
@@ -175,7 +198,9 @@ def test_reader_violations_leave_writing_quality_to_the_eval() -> None:
     data = _summary()
     data["sections"][0]["content"] = ["Yeah.", "What about it?", "So, um, the.", "x " * 40]
     codes = {v.code for v in reader_violations(data, scripts=LATIN)}
-    assert codes == {"title_like"}  # "Yeah." is a title-length bullet; nothing else is a rule
+    # "Yeah." is a title-length bullet and a question is no point; fragments, filler and
+    # length are how well an engine writes, measured by the eval, not repaired.
+    assert codes == {"title_like", "question"}
 
 
 def test_all_zero_complexities_are_placeholders_even_alone() -> None:
@@ -238,3 +263,15 @@ def test_a_title_that_lists_keyphrases_is_a_violation() -> None:
     assert found == [("$.sections[0].title", "title_list")]
     data["sections"][0]["title"] = "Section 1: Pricing, Tiers and Discounts"
     assert reader_violations(data) == [], "one comma and an 'and' name one subject"
+
+
+def test_a_bullet_that_says_what_another_says_is_a_duplicate() -> None:
+    data = _summary()
+    data["sections"][4]["content"][3] = "The project manager proposes a whiteboard for sketches."
+    data["sections"][4]["content"][1] = (
+        "The project manager proposes a whiteboard for sketches too."
+    )
+    found = [(v.path, v.code) for v in reader_violations(data)]
+    assert found == [("$.sections[4].content[3]", "duplicate")]
+    data["sections"][4]["content"][1] = "The project manager proposes a budget for the launch."
+    assert reader_violations(data) == [], "a shared subject is not a shared point"

@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from longsum.tools.prose import FUNCTION_WORDS, tokens
+from longsum.tools.prose import tokens
 from longsum.tools.quality import DEFECTS, bullet_defects, scripts_of
+from longsum.tools.repeats import DUPLICATE_SHARE, duplicate_flags
 from longsum_eval.locate import locate_quote, speaker_grams
 from longsum_eval.positions import TranscriptIndex
 
@@ -29,8 +30,6 @@ __all__ = [
     "summary_bullets",
 ]
 
-DUPLICATE_SHARE = 0.8
-"""A bullet repeats another when this share of its content words is in the other."""
 _MAX_HEAD_WORDS = 6
 
 
@@ -47,31 +46,6 @@ def summary_bullets(summary: Mapping[str, Any]) -> list[str]:
             content = section.get("content", [])
             out += [b for b in content if isinstance(b, str)] if isinstance(content, list) else []
     return out
-
-
-def _content(text: str) -> set[str]:
-    return {w for w in tokens(text) if w not in FUNCTION_WORDS}
-
-
-def duplicate_flags(bullets: Sequence[str]) -> list[bool]:
-    """For each bullet, whether it repeats another: the same words (case, punctuation and
-    spacing aside), or at least :data:`DUPLICATE_SHARE` of its content words (3 or more)
-    in the other. Of two bullets that repeat each other only the later is flagged."""
-    norms = [" ".join(tokens(b)) for b in bullets]
-    words = [_content(b) for b in bullets]
-
-    def repeats(j: int, i: int) -> bool:
-        if norms[j] and norms[j] == norms[i]:
-            return True
-        mine = words[j]
-        return len(mine) >= 3 and len(mine & words[i]) >= DUPLICATE_SHARE * len(mine)
-
-    flags = []
-    for j in range(len(bullets)):
-        earlier = any(repeats(j, i) for i in range(j))
-        inside_later = any(repeats(j, i) and not repeats(i, j) for i in range(j + 1, len(bullets)))
-        flags.append(earlier or inside_later)
-    return flags
 
 
 def speaker_of(bullet: str, speakers: Sequence[str]) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT, contract_violati
 from longsum.graphs.notes import span_text, working_notes
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
 from longsum.tools.quality import bullet_defects, reader_violations
+from longsum.tools.repeats import repeats
 
 __all__ = [
     "clean_title",
@@ -81,7 +82,7 @@ def text_key(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
-UNFIT_BULLET = frozenset({"title_like", "scaffold", "markup", "placeholder_number"})
+UNFIT_BULLET = frozenset({"question", "title_like", "scaffold", "markup", "placeholder_number"})
 """Defects that make a bullet no bullet: the reader rules a repair round checks."""
 
 
@@ -107,23 +108,31 @@ def with_distinct_bullets(
     # replaced the same way: a small model that writes labels on every round cannot leave
     # them in while its notes hold sentences.
     unfit = [b for b in [*draft.bullets, *points] if set(bullet_defects(b)) & UNFIT_BULLET]
-    bullets = _distinct(draft.bullets, points, BULLET_COUNT, [*taken, *unfit])
+    bullets = _distinct(draft.bullets, points, BULLET_COUNT, [*taken, *unfit], near=True)
     topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
     return draft.model_copy(update={"bullets": bullets, "topics": topics})
 
 
 def _distinct(
-    given: Sequence[str], reserve: Sequence[str], count: int, taken: Sequence[str] = ()
+    given: Sequence[str],
+    reserve: Sequence[str],
+    count: int,
+    taken: Sequence[str] = (),
+    *,
+    near: bool = False,
 ) -> list[str]:
     """``given`` without repeats or ``taken`` items, topped up to ``count`` from
-    ``reserve``; then, if still short, from the taken ones (a repeat never)."""
+    ``reserve``; then, if still short, from the taken ones (a repeat never). With ``near``,
+    an item that says what a kept one says (:func:`~longsum.tools.repeats.repeats`) waits
+    for that last resort too."""
     banned = {text_key(item) for item in taken}
     seen: set[str] = set()
     kept: list[str] = []
 
-    def add(item: str, always: bool) -> None:
+    def add(item: str, always: bool, loose: bool = False) -> None:
         key = text_key(item)
-        if key and key not in seen and (len(kept) < count or always):
+        echo = near and not loose and any(repeats(item, k) or repeats(k, item) for k in kept)
+        if key and key not in seen and not echo and (len(kept) < count or always):
             seen.add(key)
             kept.append(item.strip())
 
@@ -134,7 +143,7 @@ def _distinct(
         if text_key(item) not in banned:
             add(item, always=False)
     for item in [*given, *reserve]:  # the last resort: shared with another section
-        add(item, always=False)
+        add(item, always=False, loose=True)
     return kept
 
 

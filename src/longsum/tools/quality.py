@@ -42,6 +42,7 @@ from longsum.tools.prose import (
     word_count,
     word_set,
 )
+from longsum.tools.repeats import repeated_bullets
 from longsum.tools.rules import Violation
 
 __all__ = ["DEFECTS", "bullet_defects", "reader_violations", "scripts_of"]
@@ -273,6 +274,9 @@ def reader_violations(
         if kind == "title" and text.count(",") >= 2:
             message = f"lists keyphrases ({text!r}): name the section's subject in one phrase"
             found.append(Violation(path, message, "title_list"))
+        if kind == "bullet" and _is_question(speaker_label(text)[1]):
+            message = f"is a question ({text!r}): state the point the speakers make instead"
+            found.append(Violation(path, message, "question"))
         if kind == "bullet" and _is_title_like(speaker_label(text)[1]):
             message = f"reads like a title ({text!r}): write one complete sentence with a verb"
             found.append(Violation(path, message + ", at least 5 words", "title_like"))
@@ -295,26 +299,4 @@ def reader_violations(
             found.append(Violation(path, message, "placeholder_number"))
     if (flat := _complexities(data)) is not None:
         found.append(flat)
-    return found + _repeated_bullets(data)
-
-
-def _repeated_bullets(data: object) -> list[Violation]:
-    """A bullet another section already has (within one section, the contract's own rule
-    reports it): a reader reads the point twice."""
-    owner: dict[str, int] = {}
-    found = []
-    wholes: set[tuple[str, ...]] = set()
-    for i, section in enumerate(_list(_dict(data).get("sections"))):
-        keys = [
-            " ".join(tokens(b)) if isinstance(b, str) else ""
-            for b in _list(_dict(section).get("content"))
-        ]
-        whole = tuple(sorted(keys))
-        if whole in wholes:
-            continue  # all of another section's bullets: the contract's rule reports that
-        wholes.add(whole)
-        for j, key in enumerate(keys):
-            if key and owner.setdefault(key, i) != i:
-                message = f"repeats a bullet of section {owner[key] + 1}: write another point"
-                found.append(Violation(f"$.sections[{i}].content[{j}]", message, "duplicate"))
-    return found
+    return found + repeated_bullets(data)
