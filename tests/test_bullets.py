@@ -25,6 +25,7 @@ from longsum.agent.extractive.bullets import (
         "Chain of thought is this very simple idea where, instead of just training, what",
         "That is some crazy shit right there, honestly, man, it really is.",
         "Unless you like having a long conversation with your remote control.",
+        "That we come up with interesting ideas we would not have thought of alone.",
     ],
 )
 def test_no_statement_gives_no_bullet(span: str) -> None:
@@ -111,3 +112,9 @@ def test_the_speaker_carrying_the_talk_weighs_most() -> None:
     weights = speaker_weights(text)
     assert weights["Guest"] == 1.0
     assert weights["Host"] < 0.5
+
+
+def test_that_opens_a_statement_when_it_is_its_subject() -> None:
+    assert polish("That's the most interesting result of the whole study, I think.") == (
+        "That's the most interesting result of the whole study."
+    )

@@ -61,7 +61,7 @@ _TRAILING_FILLER = re.compile(
     re.IGNORECASE,
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:anyway|anyways|I mean|I guess|you see|look|listen|like|basically|honestly|man|dude|"
+    r"^(?:anyway|anyways|I mean|I guess|you see|look|listen|like|basically|honestly|man|dude|sorry|"
     r"literally|obviously|of course|in fact)\b[,:]?\s+",
     re.IGNORECASE,
 )
@@ -74,7 +74,7 @@ _DANGLING = words(
     """
 )
 """A statement does not end on these: a span ending so was cut mid-clause."""
-_OPENING_FRAGMENT = words("of to for with than which whose whom that's and or nor")
+_OPENING_FRAGMENT = words("of to for with than which whose whom and or nor")
 """Nor does it begin on these (what is left when a sentence was cut before them)."""
 PROFANITY = re.compile(
     r"\b(?:fuck\w*|shit\w*|bullshit|damn\w*|crap\w*|bitch\w*|asshole\w*|dick|piss\w*"
@@ -149,6 +149,8 @@ def polish(span: str, max_words: int = MAX_BULLET_WORDS) -> str:
         return ""
     if _edge(body[-1]) in _DANGLING or _edge(body[0]) in _OPENING_FRAGMENT:
         return ""
+    if re.match(r"That (?:we|you|they|I|he|she|it)\b", text):
+        return ""  # "That we come up with ideas ...": the rest of someone else's sentence
     if _edge(body[0]) in _SUBORDINATORS and not re.search(r"[,;:]", text):
         return ""  # "Unless you like talking to your remote." : a condition with no clause
     if PROFANITY.search(text):
