@@ -202,3 +202,22 @@ def test_echoed_instructions_are_copied_text(shared_dir: object) -> None:
     )
     found = contract_violations(gold, forbidden_texts=instruction_texts())
     assert [(v.path, v.code) for v in found] == [("$.introduction", "copied")]
+
+
+def test_a_bullet_that_repeats_the_instructions_gives_way_to_a_note_point() -> None:
+    # Seen with the 0.5B model: a repair answered the prompt's own sentences as bullets.
+    task = section_task_with(
+        ["The remote gets a volume dial.", "Kim runs the demo for the client."]
+    )
+    copied = (
+        "The section as written: every bullet a different point, every topic a different topic."
+    )
+    sentences = ["They ship the remote in May.", "Marketing wants a yellow case for it."]
+    draft = SectionDraft(title="Remote", bullets=[copied, *sentences], topics=["a", "b", "c"])
+    fixed = with_distinct_bullets(draft, task)
+    assert copied not in fixed.bullets
+    assert fixed.bullets == [
+        *sentences,
+        "The remote gets a volume dial.",
+        "Kim runs the demo for the client.",
+    ]

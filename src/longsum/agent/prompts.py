@@ -39,7 +39,7 @@ __all__ = [
     "schema_text",
 ]
 
-PROMPT_VERSION = "2026-11-30.1"
+PROMPT_VERSION = "2026-11-30.2"
 """Bumped whenever the prompts or the answers' schemas change: cached notes and eval
 outputs are keyed by it."""
 
@@ -86,8 +86,7 @@ WRITE_SECTION = ChatPromptTemplate.from_messages(
             '{span}; its working title is "{working_title}".\n\n'
             "<notes>\n{notes}\n</notes>\n\n"
             "<context>\n{related}\n</context>\n\n"
-            "The context holds notes from elsewhere in the transcript on the same subjects: "
-            "use them only where they add to the notes' own points.\n\n"
+            "Use the context only where it adds to the notes.\n\n"
             "Answer with a JSON object with these fields:\n{schema}",
         ),
     ]

@@ -107,7 +107,11 @@ def with_distinct_bullets(
     # A bullet a reader would reject (a title, the prompt's scaffolding, mark-up) is
     # replaced the same way: a small model that writes labels on every round cannot leave
     # them in while its notes hold sentences.
-    unfit = [b for b in [*draft.bullets, *points] if set(bullet_defects(b)) & UNFIT_BULLET]
+    unfit = [
+        b
+        for b in [*draft.bullets, *points]
+        if set(bullet_defects(b)) & UNFIT_BULLET or echoes_prompts(b)
+    ]
     bullets = _distinct(draft.bullets, points, BULLET_COUNT, [*taken, *unfit], near=True)
     topics = _distinct(draft.topics, [t for n in notes for t in n.terms], SECTION_TOPIC_COUNT)
     return draft.model_copy(update={"bullets": bullets, "topics": topics})
@@ -167,20 +171,25 @@ def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
     }
 
 
+def echoes_prompts(text: str) -> bool:
+    """Whether ``text`` repeats the instructions longsum sends (the contract's ``copied``
+    rule): a small model writes "The section as written: ..." back as a bullet."""
+    from longsum.agent.prompts import instruction_texts
+
+    data = {"introduction": text}
+    return bool(contract_violations(data, forbidden_texts=instruction_texts()))
+
+
 def unfit_introduction(text: str) -> bool:
     """Whether an introduction echoes the prompts (copied instructions, their labels) or
     says a sentence twice: what no repair of a small model's may leave in."""
-    from longsum.agent.prompts import instruction_texts, prompt_labels
+    from longsum.agent.prompts import prompt_labels
 
-    data = {"introduction": text}
-    if any(
-        v.path == "$.introduction"
-        for v in contract_violations(data, forbidden_texts=instruction_texts())
-    ):
+    if echoes_prompts(text):
         return True
     return any(
         v.code in ("scaffold", "markup", "repeated_sentence")
-        for v in reader_violations(data, scaffold=prompt_labels())
+        for v in reader_violations({"introduction": text}, scaffold=prompt_labels())
     )
 
 
