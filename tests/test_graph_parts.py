@@ -149,7 +149,7 @@ def test_bullets_another_section_holds_are_replaced_from_the_notes() -> None:
         "They ship the remote in May.",
     ]
     copied = [
-        "the budget is TIGHT this year",
+        "The budget is TIGHT this year",
         "The team picks yellow for the case.",
         "Kim runs the demo for the client!",
         "They ship the remote in May",
@@ -164,7 +164,7 @@ def test_bullets_another_section_holds_are_replaced_from_the_notes() -> None:
     assert fixed.bullets == [
         "The remote gets a volume dial.",
         "The batteries last a whole year.",
-        "the budget is TIGHT this year",
+        "The budget is TIGHT this year",
         "The team picks yellow for the case.",
     ]
     assert contract_violations({"sections": [{"content": other}, {"content": fixed.bullets}]}) == []

@@ -198,9 +198,10 @@ def test_reader_violations_leave_writing_quality_to_the_eval() -> None:
     data = _summary()
     data["sections"][0]["content"] = ["Yeah.", "What about it?", "So, um, the.", "x " * 40]
     codes = {v.code for v in reader_violations(data, scripts=LATIN)}
-    # "Yeah." is a title-length bullet and a question is no point; fragments, filler and
-    # length are how well an engine writes, measured by the eval, not repaired.
-    assert codes == {"title_like", "question"}
+    # "Yeah." is a title-length bullet, a question is no point, "So, um, the." no sentence,
+    # forty words too many for one point; filler is how well an engine writes, measured by
+    # the eval, not repaired.
+    assert codes == {"title_like", "question", "fragment", "too_long"}
 
 
 def test_all_zero_complexities_are_placeholders_even_alone() -> None:

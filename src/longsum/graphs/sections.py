@@ -82,7 +82,9 @@ def text_key(text: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text.casefold()))
 
 
-UNFIT_BULLET = frozenset({"question", "title_like", "scaffold", "markup", "placeholder_number"})
+UNFIT_BULLET = frozenset(
+    {"question", "fragment", "too_long", "title_like", "scaffold", "markup", "placeholder_number"}
+)
 """Defects that make a bullet no bullet: the reader rules a repair round checks."""
 
 

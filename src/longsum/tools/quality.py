@@ -274,10 +274,17 @@ def reader_violations(
         if kind == "title" and text.count(",") >= 2:
             message = f"lists keyphrases ({text!r}): name the section's subject in one phrase"
             found.append(Violation(path, message, "title_list"))
-        if kind == "bullet" and _is_question(speaker_label(text)[1]):
+        said = speaker_label(text)[1]
+        if kind == "bullet" and _is_question(said):
             message = f"is a question ({text!r}): state the point the speakers make instead"
             found.append(Violation(path, message, "question"))
-        if kind == "bullet" and _is_title_like(speaker_label(text)[1]):
+        if kind == "bullet" and (n := word_count(said)) > MAX_WORDS:
+            message = f"has {n} words: say its one point in at most {MAX_WORDS}"
+            found.append(Violation(path, message, "too_long"))
+        if kind == "bullet" and _is_fragment(said):
+            message = f"is not a whole sentence ({text[:60]!r}): write it as one"
+            found.append(Violation(path, message, "fragment"))
+        if kind == "bullet" and _is_title_like(said):
             message = f"reads like a title ({text!r}): write one complete sentence with a verb"
             found.append(Violation(path, message + ", at least 5 words", "title_like"))
         if hit := _scaffold_hit(text, scaffold):
