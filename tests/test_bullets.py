@@ -118,3 +118,12 @@ def test_that_opens_a_statement_when_it_is_its_subject() -> None:
     assert polish("That's the most interesting result of the whole study, I think.") == (
         "That's the most interesting result of the whole study."
     )
+
+
+def test_said_is_the_statement_without_its_speaker() -> None:
+    from longsum.agent.extractive.bullets import said
+
+    assert said("Levels: I built a website for nomads.") == "I built a website for nomads."
+    assert said("Project Manager: We need a dial.") == "We need a dial."
+    assert said("说话人1：大家好。") == "大家好。"
+    assert said("There are two kinds: a and b.") == "There are two kinds: a and b."

@@ -36,6 +36,7 @@ __all__ = [
     "Candidate",
     "candidates",
     "polish",
+    "said",
     "short_name",
     "speaker_weights",
 ]
@@ -160,6 +161,17 @@ def polish(span: str, max_words: int = MAX_BULLET_WORDS) -> str:
 
 _DETAILS = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)")
 _HONORIFIC = re.compile(r"^(?:(?:Hon|Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Rt)\.?\s+)+")
+
+
+_ATTRIBUTION = re.compile(
+    r"^[A-Z\u3040-\u30ff\u4e00-\u9fff][\w.'-]*(?: [A-Z][\w.'-]*){0,3}(?:: |：)"
+)
+
+
+def said(bullet: str) -> str:
+    """A bullet without the speaker it is attributed to ("Levels: I built ..." gives
+    "I built ..."): the statement as a candidate's ``body``."""
+    return _ATTRIBUTION.sub("", bullet, count=1)
 
 
 def short_name(name: str) -> str:

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.agent.extractive.bullets import candidates, speaker_weights
+from longsum.agent.extractive.bullets import candidates, said, speaker_weights
 from longsum.agent.extractive.complexity import complexities, rare_share
 from longsum.agent.extractive.intro import introduction
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor
@@ -130,7 +130,7 @@ class ExtractiveEngine:
     def collapse(self, notes: Sequence[NotesLike]) -> ChunkNotesDraft:
         """One set of notes for a run of consecutive notes."""
         points = [p for n in notes for p in n.key_points]
-        chosen = sorted(mmr(self.embedder.embed(points), 6))
+        chosen = sorted(mmr(self.embedder.embed([said(p) for p in points]), 6))
         terms = Counter(t for n in notes for t in n.terms)
         names = list(dict.fromkeys(name for n in notes for name in n.names))
         return ChunkNotesDraft(
@@ -173,7 +173,9 @@ class ExtractiveEngine:
             taken = ban | {_key(b) for b in bullets}
             pool = [s for s in dict.fromkeys(more) if s and _key(s) not in taken]
             if pool:
-                vectors = self.embedder.embed(pool)
+                # The statements as the chunk's notes embedded them (the run's embedding
+                # memo then answers): a speaker's name is no part of what was said.
+                vectors = self.embedder.embed([said(p) for p in pool])
                 want = BULLETS - len(bullets)
                 if more is points and len(pool) >= 2 * want:
                     # Its own points are in time order: one from each stretch of the
