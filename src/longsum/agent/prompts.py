@@ -15,6 +15,7 @@ Bump :data:`PROMPT_VERSION` whenever a template changes: cached chunk notes are 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -219,7 +220,8 @@ def prompt_labels() -> list[str]:
     return sorted(label for label in found if " " in label)
 
 
-def instruction_texts() -> list[str]:
+@functools.cache
+def instruction_texts() -> tuple[str, ...]:
     """Everything longsum tells a model (templates without their slots, the answers' field
     lists): text that must not come back as content."""
     from longsum.agent import schemas
@@ -237,4 +239,4 @@ def instruction_texts() -> list[str]:
         schemas.TopicsDraft,
     ):
         texts.append(schema_text(draft))
-    return [*texts, *schemas.schema_descriptions()]
+    return (*texts, *schemas.schema_descriptions())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from longsum.tools.languages import has_cjk
@@ -34,6 +35,7 @@ __all__ = [
     "MAX_BULLET_WORDS",
     "PROFANITY",
     "Candidate",
+    "at_least_two",
     "candidates",
     "polish",
     "said",
@@ -235,3 +237,20 @@ def candidates(text: str) -> list[Candidate]:
             shown = f"{short_name(who)}{mark}{body}" if named and who else body
             found.append(Candidate(shown, body, who))
     return found
+
+
+def at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
+    """``points``, topped up to the two that notes need: from ``fallback``, else from the
+    halves of the text (a chunk of one short span)."""
+    if len(points) >= 2:
+        return points
+    more = [c for c in (clean_sentence(s) for s in fallback) if c and c not in points]
+    points = [*points, *more][:2]
+    if len(points) < 2:
+        words_ = " ".join([*points, *fallback]).split() or ["(silence)"]
+        half = max(1, len(words_) // 2)
+        halves = [clean_sentence(" ".join(words_[:half])), clean_sentence(" ".join(words_[half:]))]
+        points = [h for h in halves if h] or [words_[0]]
+        while len(points) < 2:
+            points.append(points[-1])
+    return points

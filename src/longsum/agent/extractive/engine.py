@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from longsum.agent.extractive.bullets import candidates, said, speaker_weights
+from longsum.agent.extractive.bullets import at_least_two, candidates, said, speaker_weights
 from longsum.agent.extractive.complexity import complexities, rare_share
 from longsum.agent.extractive.intro import introduction
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor
@@ -122,7 +122,7 @@ class ExtractiveEngine:
             points = self._pick(spans, vectors, focus, NOTE_POINTS)
         return ChunkNotesDraft(
             topic=terms[0] if terms else " ".join(text.split()[:5]),
-            key_points=_at_least_two(points, spans),
+            key_points=at_least_two(points, spans),
             terms=terms,
             names=list(speakers)[:8],
         )
@@ -135,7 +135,7 @@ class ExtractiveEngine:
         names = list(dict.fromkeys(name for n in notes for name in n.names))
         return ChunkNotesDraft(
             topic=terms.most_common(1)[0][0] if terms else notes[0].topic,
-            key_points=_at_least_two([points[i] for i in chosen], points),
+            key_points=at_least_two([points[i] for i in chosen], points),
             terms=[t for t, _ in terms.most_common(8)],
             names=names[:8],
         )
@@ -162,14 +162,19 @@ class ExtractiveEngine:
             focus = unit((1 - RELATED_WEIGHT) * focus + RELATED_WEIGHT * nudge)
         banned = {_key(b) for b in avoid}
         bullets: list[str] = []
-        # Its own points first; when they are too few for four bullets, other sentences of
-        # its own transcript, then the related chunks' points; as a last resort (a repair
-        # that banned everything there is) the banned ones, rather than no section at all.
-        own = [c.text for c in candidates(reserve)]
-        pieces = [clean_sentence(s) for s in split_spans("\n".join([*points, reserve]), 10)]
-        for more, ban in ((points, banned), (own, banned), (extra, banned), (pieces, set())):
+        # Its own points first; when too few for four bullets, other sentences of its own
+        # transcript (polished only then: the costly read), the related chunks' points, and
+        # as a last resort (a repair that banned everything there is) the banned ones.
+        sources: list[tuple[Callable[[], Sequence[str]], set[str]]] = [
+            (lambda: points, banned),
+            (lambda: [c.text for c in candidates(reserve)], banned),
+            (lambda: extra, banned),
+            (lambda: _pieces([*points, reserve]), set()),
+        ]
+        for read, ban in sources:
             if len(bullets) >= BULLETS:
                 break
+            more = read()
             taken = ban | {_key(b) for b in bullets}
             pool = [s for s in dict.fromkeys(more) if s and _key(s) not in taken]
             if pool:
@@ -302,18 +307,6 @@ def _key(sentence: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", sentence.casefold()))
 
 
-def _at_least_two(points: list[str], fallback: Sequence[str]) -> list[str]:
-    """``points``, topped up to the two that notes need: from ``fallback``, else from the
-    halves of the text (a chunk of one short span)."""
-    if len(points) >= 2:
-        return points
-    more = [c for c in (clean_sentence(s) for s in fallback) if c and c not in points]
-    points = [*points, *more][:2]
-    if len(points) < 2:
-        words_ = " ".join([*points, *fallback]).split() or ["(silence)"]
-        half = max(1, len(words_) // 2)
-        halves = [clean_sentence(" ".join(words_[:half])), clean_sentence(" ".join(words_[half:]))]
-        points = [h for h in halves if h] or [words_[0]]
-        while len(points) < 2:
-            points.append(points[-1])
-    return points
+def _pieces(texts: list[str]) -> list[str]:
+    """Short cleaned pieces of ``texts``: what a section takes when nothing else is left."""
+    return [clean_sentence(s) for s in split_spans("\n".join(texts), 10)]

@@ -12,7 +12,6 @@ so it is returned, with what is left reported in its extended result."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from longsum.agent.prompts import instruction_texts, prompt_labels
@@ -37,26 +36,25 @@ def assemble(sections: dict[int, WrittenSection], overview: dict[str, Any]) -> d
     }
 
 
-@functools.cache
-def _forbidden() -> tuple[str, ...]:
-    """Instructions a small model may echo back as content: they count as copied text."""
-    return tuple(instruction_texts())
+_SCRIPTS: dict[str, frozenset[str] | None] = {}
+"""The scripts of each transcript validated in this process, by content hash: the loop
+validates the same transcript once per round."""
 
 
-@functools.lru_cache(maxsize=8)
-def _scripts(content_hash: str, text: str) -> frozenset[str]:
-    """The scripts the transcript is written in (cached per transcript: the loop validates
-    the same transcript once per round)."""
-    return scripts_of(text)
+def _scripts(state: SummarizeState) -> frozenset[str] | None:
+    key = state["transcript"].content_hash
+    if key not in _SCRIPTS:
+        text = "\n".join(chunk.own_text for chunk in state.get("chunks", []))
+        _SCRIPTS[key] = scripts_of(text) if text.strip() else None
+    return _SCRIPTS[key]
 
 
 def validate_summary(state: SummarizeState) -> dict[str, Any]:
     """The candidate, its deterministic repairs, and its remaining violations."""
     fixed = repair_summary(assemble(state["sections"], state["overview"]))
-    contract = find_violations(fixed.data, forbidden_texts=_forbidden())
-    text = "\n".join(chunk.own_text for chunk in state.get("chunks", []))
-    scripts = _scripts(state["transcript"].content_hash, text) if text.strip() else None
-    reader = reader_violations(fixed.data, scripts=scripts, scaffold=prompt_labels())
+    # Instructions a small model may echo back as content count as copied text.
+    contract = find_violations(fixed.data, forbidden_texts=instruction_texts())
+    reader = reader_violations(fixed.data, scripts=_scripts(state), scaffold=prompt_labels())
     round_ = state.get("repair_round", 0)
     update: dict[str, Any] = {
         "candidate": fixed.data,
