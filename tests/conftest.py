@@ -53,13 +53,17 @@ def _block_real_models() -> object:
     """
     import os
 
-    previous = os.environ.get("LONGSUM_BLOCK_REAL_MODELS")
-    os.environ["LONGSUM_BLOCK_REAL_MODELS"] = "1"
+    # Retries back off for hundredths of a second, not seconds (a test of the backoff
+    # itself sets its own).
+    forced = {"LONGSUM_BLOCK_REAL_MODELS": "1", "LONGSUM_LLM_BACKOFF": "0.01"}
+    previous = {name: os.environ.get(name) for name in forced}
+    os.environ.update(forced)
     yield
-    if previous is None:
-        os.environ.pop("LONGSUM_BLOCK_REAL_MODELS", None)
-    else:
-        os.environ["LONGSUM_BLOCK_REAL_MODELS"] = previous
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture

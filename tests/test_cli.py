@@ -79,7 +79,7 @@ def test_several_files_give_a_row_each_and_a_bad_one_does_not_stop_the_rest(
     ("args", "code", "fragment"),
     [
         (["chunk", "/no/such/file.txt"], 3, "does not exist"),
-        (["chunk", "{vtt}", "--format", "pdf"], 3, "unknown transcript format"),
+        (["chunk", "{vtt}", "--input-format", "pdf"], 3, "unknown transcript format"),
         (["chunk", "{vtt}", "--max-tokens", "100", "--overlap", "90"], 2, "at most half"),
     ],
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.messages import AIMessage
 
+from longsum import masking
 from longsum.masking import REDACTED, mask_secrets, one_line, text_of
 
 SRC = Path(__file__).resolve().parents[1] / "src/longsum"
@@ -62,3 +63,63 @@ def test_masking_sits_below_agent_graphs_and_memory() -> None:
 def test_memory_does_not_import_the_agent(path: Path) -> None:
     upward = sorted(m for m in _imports(path) if m.startswith("longsum.agent"))
     assert not upward, f"memory/{path.name} imports {upward}"
+
+
+KEY = "abcdEFGH12345678zz"  # no sk- prefix: nothing but the configuration says it is a key
+
+
+@pytest.fixture
+def clean_registry(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Secrets registered in a test are forgotten after it."""
+    monkeypatch.setattr(masking, "_registered", set())
+    masking._compiled.cache_clear()
+    yield
+    masking._compiled.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "variable", ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "HF_TOKEN", "ACME_TOKEN", "X_SECRET"]
+)
+def test_a_configured_key_is_masked_whatever_it_looks_like(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, KEY)
+    assert mask_secrets(f"401: key {KEY} rejected") == f"401: key {REDACTED} rejected"
+    assert one_line(f"401:\nkey {KEY}") == f"401: key {REDACTED}"
+
+
+def test_a_changed_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    assert KEY not in mask_secrets(KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", "zyxwVUTS87654321")
+    assert mask_secrets("zyxwVUTS87654321") == REDACTED
+
+
+def test_short_or_unnamed_values_are_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OLLAMA_API_KEY", "ollama")  # too short to be a secret worth a blank
+    monkeypatch.setenv("LONGSUM_MODEL", "openai:gpt-4o-mini")  # not a secret's name
+    text = "ollama served openai:gpt-4o-mini"
+    assert mask_secrets(text) == text
+
+
+@pytest.mark.parametrize("variable", ["OPENAI_BASE_URL", "LONGSUM_OPENAI_BASE_URL"])
+def test_credentials_of_a_configured_base_url_are_masked(
+    variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "http://user:s3cretpass@127.0.0.1:9/v1?api-version=2024-02-01&key=QQQQwwww1234"
+    monkeypatch.setenv(variable, url)
+    said = mask_secrets("auth s3cretpass failed, key QQQQwwww1234, api-version 2024-02-01")
+    assert said == f"auth {REDACTED} failed, key {REDACTED}, api-version 2024-02-01"
+    assert "s3cretpass" not in mask_secrets(f"GET {url}")
+
+
+def test_credentials_in_any_url_are_masked() -> None:
+    said = mask_secrets("GET https://bob:hunter22@example.com/v1?token=zzz&x=1 failed")
+    assert said == f"GET https://{REDACTED}@example.com/v1?token={REDACTED}&x=1 failed"
+    half = "Incorrect API key provided: abcdEFGH************78zz."
+    assert mask_secrets(half) == f"Incorrect API key provided: {REDACTED}."
+
+
+def test_a_registered_url_masks_its_credentials_not_its_host(clean_registry: object) -> None:
+    masking.register_secrets("http://admin:pa55word99@10.0.0.7:11434", None)
+    assert mask_secrets("pa55word99 at 10.0.0.7:11434") == f"{REDACTED} at 10.0.0.7:11434"

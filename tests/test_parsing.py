@@ -366,7 +366,7 @@ def test_malformed_vtt_cue_names_line_and_suggests_text(tmp_path: Path) -> None:
         read_transcript(path)
     message = one_line_error(excinfo, str(path))
     assert "WebVTT" in message and "cue 2" in message and "line 10" in message
-    assert "--format text" in message
+    assert "--input-format text" in message
 
 
 def test_vtt_cue_ending_before_it_starts_is_malformed() -> None:
@@ -382,7 +382,7 @@ def test_malformed_srt_cue_names_cue_and_line(tmp_path: Path) -> None:
         read_transcript(path)
     message = one_line_error(excinfo, str(path))
     assert "SRT" in message and "cue 2" in message and "line 6" in message
-    assert "--format text" in message
+    assert "--input-format text" in message
 
 
 def test_forced_srt_on_plain_text_fails_clearly() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from longsum.contract import Summary
-from longsum.errors import InputError
+from longsum.errors import ConfigError, InputError, ModelError
 from longsum.graphs.builder import build_summarize_graph
 from longsum.graphs.context import Context
 from longsum.graphs.services import Services, build_services
@@ -107,7 +107,9 @@ async def run_summary(
     """Run the graph on a transcript (text, or a path) and return the whole result.
 
     With ``thread_id`` the run is checkpointed; calling again with the same id resumes an
-    unfinished run (finished chunks are not summarized again) or returns the finished one.
+    unfinished run (finished chunks are not summarized again) or returns the finished one,
+    on the same transcript only: an id that holds a run on another one raises
+    :class:`~longsum.errors.ConfigError` (the earlier summary is no answer to it).
     ``on_event(node, update)`` is called for every node update, for progress displays.
     ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``). ``title`` is the
     document's title (``extended["transcript"]["title"]``, the Markdown heading); without
@@ -127,6 +129,8 @@ async def run_summary(
     if services is None:
         services = build_services(settings, model=model)
     began = time.perf_counter()
+    if thread_id is not None:  # before the record: a refused run must not touch the thread's
+        given = await _same_transcript(settings, thread_id, given)
     run_id = thread_id or uuid.uuid4().hex
     graph_input: dict[str, Any] | None = given
     record = RunRecord(
@@ -158,27 +162,85 @@ async def run_summary(
                 if title is not None:
                     graph_input["title"] = title
             final: dict[str, Any] = {}
-            async for mode, chunk in graph.astream(
-                graph_input, config, context=context, stream_mode=["updates", "values"]
-            ):
-                if mode == "values":
-                    final = chunk
-                    continue
-                cached = "__metadata__" in chunk
-                for node, update in chunk.items():
-                    if node == "__metadata__":
+            finished = 0  # chunks whose notes the model wrote (kept in the node cache)
+            try:
+                async for mode, chunk in graph.astream(
+                    graph_input, config, context=context, stream_mode=["updates", "values"]
+                ):
+                    if mode == "values":
+                        final = chunk
                         continue
-                    if cached:
-                        record.tracer.cached(node, update)
-                    if on_event is not None:
-                        on_event(node, {"update": update, "cached": cached})
+                    cached = "__metadata__" in chunk
+                    for node, update in chunk.items():
+                        if node == "__metadata__":
+                            continue
+                        finished += node == "summarize_chunk"
+                        if cached:
+                            record.tracer.cached(node, update)
+                        if on_event is not None:
+                            on_event(node, {"update": update, "cached": cached})
+            except ModelError as exc:
+                raise ModelError(_resumable(exc, finished, len(final.get("chunks", [])))) from None
         if not final.get("summary"):
             raise InputError("the graph ended without a summary")  # pragma: no cover
         record.finished(final["summary"], final["extended"])
         return _result(final, began, thread_id)
 
 
+def _resumable(exc: ModelError, finished: int, chunks: int) -> str:
+    """A model failure's line, with what is kept and how to go on from it."""
+    if not chunks:
+        return str(exc)
+    return (
+        f"{exc}; {finished} of {chunks} chunks' notes are kept: run the same command again "
+        "to resume (their notes are not asked for again)"
+    )
+
+
+async def _same_transcript(
+    settings: Settings, thread_id: str, given: dict[str, Any]
+) -> dict[str, Any]:
+    """``given``, once sure the checkpointed thread ``thread_id`` (if any) holds a run on
+    the same transcript; otherwise a :class:`~longsum.errors.ConfigError`, as resuming it
+    would silently answer with the other transcript's summary.
+
+    Standard input, read to compare it, comes back as the graph input's text (it cannot
+    be read twice).
+    """
+    from longsum.memory.checkpoints import open_checkpointer, thread_values
+    from longsum.tools.parsing import content_hash, read_text
+
+    async with open_checkpointer(settings.cache_dir / "checkpoints.sqlite") as saver:
+        held = await thread_values(saver, thread_id)
+    if not held:
+        return given
+    info = held.get("transcript")
+    if info is None:  # stopped before its transcript was read: compare what it was given
+        if (held.get("text"), held.get("path")) == (given.get("text"), given.get("path")):
+            return given
+        what = f"given {_source(held)}"
+    else:
+        text = given.get("text")
+        if text is None:
+            text, source = read_text(
+                given["path"],
+                encoding=settings.text_encoding,
+                max_bytes=int(settings.max_input_mb * 1024 * 1024),
+            )
+            if given["path"] == "-":
+                given = {"text": text, "source": source}
+        if content_hash(text) == info.content_hash:
+            return given
+        what = f"{info.source}, sha256 {info.content_hash[:12]}"
+    raise ConfigError(
+        f"thread {thread_id!r} already holds a run on another transcript ({what}); "
+        "use a new --thread-id (thread_id) or omit it"
+    )
+
+
 def _source(graph_input: dict[str, Any]) -> str:
+    if graph_input.get("source"):
+        return str(graph_input["source"])
     path = graph_input.get("path")
     return "<text>" if path is None else "<stdin>" if path == "-" else str(path)
 

@@ -19,8 +19,13 @@ __all__ = [
 ]
 
 
-class LongsumError(Exception):
-    """Base of every error longsum raises on purpose; its message is one line for the user."""
+class LongsumError(RuntimeError):
+    """Base of every error longsum raises on purpose; its message is one line for the user.
+
+    A ``RuntimeError``: a LangGraph server shows a built-in error's text to its caller (and
+    hides others' behind "An internal error occurred"), and LangGraph's default retry policy
+    does not retry it (longsum retries model calls itself).
+    """
 
     exit_code: int = 1
 
@@ -38,9 +43,13 @@ class InputError(LongsumError):
 
 
 class ModelError(LongsumError):
-    """A chat model or embedder failed in a way retries did not cure."""
+    """A chat model or embedder failed in a way retries did not cure.
+
+    ``record`` is the accounting of the failed call (its requests and tokens), when known.
+    """
 
     exit_code = 4
+    record: Any = None
 
 
 class SummaryValidationError(LongsumError):

@@ -4,8 +4,10 @@ reads off a provider's reply, kept apart from the call itself so the call reads 
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,10 +23,12 @@ __all__ = [
     "CallRecord",
     "RetryableModelError",
     "cut_off_message",
+    "failure_of",
     "finish_reason",
     "is_transient",
     "parse_json_answer",
     "render_messages",
+    "retry_after_s",
     "validation_message",
 ]
 
@@ -46,6 +50,14 @@ _TRANSIENT_NAMES = {
     "RemoteProtocolError",
 }
 _PERMANENT_NAMES = {"UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "ProxyError"}
+_UNREADABLE_NAMES = {"APIResponseValidationError", "DecodingError", "ResponseNotRead"}
+_RETRIED_STATUS = {408, 409, 425, 429}
+"""4xx answers that are worth another try (timeout, conflict, too early, rate limit)."""
+_FATAL_HINTS = {
+    401: "the API key was refused: check the provider's key variable (e.g. OPENAI_API_KEY)",
+    403: "the API key may not use this model: check the key's permissions",
+    404: "the model or endpoint does not exist: check the model name and the base URL",
+}
 
 
 @dataclass(frozen=True)
@@ -66,17 +78,94 @@ class CallRecord:
     kept_partial: bool = False
     """True when the answer was cut off and its complete part was kept (see
     :func:`~longsum.agent.partial_json.complete_prefix`) instead of being asked again."""
+    requests: int = 0
+    """Requests sent for this call: its regrowths and the failed attempts before it (each
+    retried fault is a request a provider bills or rate-limits); 0 means ``attempts``."""
+    failed: bool = False
+    """True when no attempt gave a usable answer (the record of a call that gave up)."""
+    error: str = ""
+    """The last failure's one-line cause, when the call retried or gave up."""
+
+    @property
+    def sent(self) -> int:
+        """Requests sent for this call (see :attr:`requests`)."""
+        return self.requests or self.attempts
 
 
 class RetryableModelError(ModelError):
     """A failure worth another try: a transient provider error or an unusable answer.
 
-    ``record`` holds the accounting of the failed call when the model did answer.
+    ``record`` holds the accounting of the failed call when the model did answer;
+    ``retry_after`` the seconds the provider asked the client to wait (``Retry-After``).
     """
 
-    def __init__(self, message: str, *, record: CallRecord | None = None) -> None:
+    def __init__(
+        self, message: str, *, record: CallRecord | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.record = record
+        self.retry_after = retry_after
+
+
+class FatalModelError(ModelError):
+    """A failure no retry and no other chunk will cure: the key was refused, the model does
+    not exist, or the provider failed call after call. The run stops at once."""
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """The wait a provider's error asks for: ``retry-after-ms`` or ``Retry-After`` (seconds
+    or an HTTP date) of its response, as the openai SDK reads them; None when it asks none."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for header, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(header)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) / divisor)
+        except ValueError:
+            parsed = email.utils.parsedate_tz(value)
+            if parsed is not None:
+                return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+    return None
+
+
+def failure_of(exc: Exception, model_id: str) -> ModelError:
+    """The error a provider's exception stands for, as one line.
+
+    A transient error (connection, timeout, 429, 5xx) and an answer the client could not
+    read (a 200 whose body is not JSON surfaces as an ``AttributeError`` deep in the
+    client) are :class:`RetryableModelError`; a 401, 403 or 404 is :class:`FatalModelError`
+    with what to check; any other 4xx (a request the API will not take) or other error is a
+    plain :class:`~longsum.errors.ModelError`: not retried, and only this call's.
+    """
+    detail = f"{model_id} failed: {type(exc).__name__}: {one_line(str(exc))}"
+    status = _status(exc)
+    if status in _FATAL_HINTS:
+        return FatalModelError(f"{detail} ({_FATAL_HINTS[status]})")
+    if type(exc).__name__ in _PERMANENT_NAMES:
+        return FatalModelError(f"{detail} (check the base URL)")
+    if status is not None and 400 <= status < 500 and status not in _RETRIED_STATUS:
+        return ModelError(detail)
+    if is_transient(exc) or _unreadable(exc):
+        return RetryableModelError(detail, retry_after=retry_after_s(exc))
+    return ModelError(detail)
+
+
+def _unreadable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a client choking on a reply it could not read (a 200 with an HTML
+    body, a truncated JSON body): worth asking again, for a bounded number of attempts."""
+    if isinstance(exc, AttributeError | KeyError | IndexError | TypeError | json.JSONDecodeError):
+        return True
+    return any(c.__name__ in _UNREADABLE_NAMES for c in type(exc).__mro__)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 
 from longsum.agent.structured import StructuredLLM
 from longsum.errors import ConfigError
+from longsum.masking import one_line, register_secrets
 from longsum.settings import Settings
 
 __all__ = [
@@ -85,6 +86,8 @@ def load_chat_model(spec: str, settings: Settings | None = None) -> BaseChatMode
     """
     provider, name = parse_model_spec(spec)
     settings = settings or Settings()
+    # Base URLs given as arguments (not through the environment) may hold credentials too.
+    register_secrets(settings.openai_base_url, settings.ollama_base_url)
     if provider != "fake" and os.environ.get(BLOCK_ENV) == "1":
         raise ConfigError(
             f"real model {spec!r} requested while {BLOCK_ENV}=1 (unit tests use fakes)"
@@ -129,7 +132,7 @@ def load_chat_model(spec: str, settings: Settings | None = None) -> BaseChatMode
     except ConfigError:
         raise
     except Exception as exc:  # a client refusing its configuration, e.g. no API key
-        message = " ".join(str(exc).split())[:300]
+        message = one_line(str(exc))
         raise ConfigError(f"cannot set up {provider} model {name!r}: {message}") from None
     return model
 

@@ -26,14 +26,14 @@ from longsum.agent.answers import (
     CallRecord,
     RetryableModelError,
     cut_off_message,
+    failure_of,
     finish_reason,
-    is_transient,
     parse_json_answer,
     render_messages,
     validation_message,
 )
 from longsum.agent.partial_json import complete_prefix
-from longsum.errors import LongsumError, ModelError
+from longsum.errors import LongsumError
 from longsum.masking import one_line
 from longsum.masking import text_of as _text_of
 from longsum.tools.tokens import Tokenizer, get_tokenizer
@@ -197,7 +197,7 @@ class StructuredLLM:
                 )
                 result = await runnable.ainvoke(messages)
                 if not isinstance(result, dict) or not isinstance(result.get("raw"), AIMessage):
-                    raise ModelError(f"{self.model_id} gave no message for structured output")
+                    raise RetryableModelError(f"{self.model_id} gave no message for an answer")
                 error = result.get("parsing_error")
                 return result["raw"], error if error is not None else result.get("parsed")
             if self.method == "grammar":
@@ -220,10 +220,7 @@ class StructuredLLM:
         except Exception as exc:
             if type(exc).__name__ == "LengthFinishReasonError":  # openai's parse() on a cut
                 return cut_off_message(exc), None
-            detail = f"{self.model_id} failed: {type(exc).__name__}: {one_line(str(exc))}"
-            if is_transient(exc):
-                raise RetryableModelError(detail) from None
-            raise ModelError(detail) from None
+            raise failure_of(exc, self.model_id) from None
         if not isinstance(message, AIMessage):
-            raise ModelError(f"{self.model_id} answered with {type(message).__name__}")
+            raise RetryableModelError(f"{self.model_id} answered with {type(message).__name__}")
         return message, None

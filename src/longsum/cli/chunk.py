@@ -17,7 +17,7 @@ from longsum.cli.app import (
     MaxTokens,
     Overlap,
     app,
-    err,
+    fail,
     guarded,
     out,
     read_transcript_file,
@@ -67,7 +67,7 @@ def chunk(
                 tokenizer=tokenizer,
             )
         except LongsumError as exc:
-            err.print(f"[bold red]longsum: error:[/] {exc}", highlight=False)
+            fail(exc)  # says it now; the exit waits for the other files
             failures.append(exc)
             continue
         if as_json:
@@ -78,7 +78,7 @@ def chunk(
             print_chunk_table(transcript, chunks, settings, tokenizer.name)
         tokens = sum(tokenizer.count_many([u.render() for u in transcript.utterances]))
         rows.append((transcript, chunks, tokens))
-    if len(files) > 1 and not as_json:
+    if len(files) > 1 and not as_json and rows:
         _print_file_table(rows, settings, tokenizer.name)
     if failures:
         raise typer.Exit(failures[0].exit_code)

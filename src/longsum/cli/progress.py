@@ -76,7 +76,9 @@ class RunProgress:
                 TextColumn("[bold]map"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("chunks · {task.fields[node]} · {task.fields[tokens]} tokens"),
+                TextColumn(
+                    "chunks · {task.fields[node]} · {task.fields[tokens]} tokens", markup=False
+                ),
                 TimeElapsedColumn(),
                 console=self.console,
                 transient=True,

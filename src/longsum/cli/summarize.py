@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from longsum.cli.app import MaxTokens, app, err, fail, guarded
+from longsum.cli.app import (
+    Encoding,
+    MaxInputMb,
+    MaxTokens,
+    app,
+    err,
+    fail,
+    guarded,
+    read_terminal_stdin,
+)
 from longsum.errors import ConfigError, InputError
 from longsum.settings import Settings, load_settings
 from longsum.tools.speakers import parse_speaker_names
@@ -57,6 +66,8 @@ def summarize(
     input_format: Annotated[
         str | None, typer.Option("--input-format", help="Transcript format (default: detect).")
     ] = None,
+    encoding: Encoding = None,
+    max_input_mb: MaxInputMb = None,
     trace_content: Annotated[
         bool,
         typer.Option(
@@ -101,6 +112,8 @@ def summarize(
             concurrency=concurrency,
             max_tokens=max_tokens,
             input_format=input_format,
+            text_encoding=encoding,
+            max_input_mb=max_input_mb,
             # None leaves LONGSUM_TRACE_CONTENT in charge when the flag is not given.
             trace_content=True if trace_content else None,
         )
@@ -146,6 +159,8 @@ def _run(
     from longsum.cli.progress import RunProgress
     from longsum.graphs.services import build_services
 
+    if file == "-":
+        read_terminal_stdin(settings)  # before any model loads: the prompt shows at once
     services = guarded(lambda: build_services(settings))
     extractive = services.engine == "extractive"
     progress = RunProgress(err)
@@ -192,8 +207,9 @@ def _write(path: Path, text: str) -> None:
 
 
 def _left_line(result: RunResult) -> str:
-    """What the repair rounds left unfixed (a reader's violations: the contract holds) and
-    which pieces were composed instead, or "" when neither."""
+    """What the run degraded (chunks summarized without the model), what the repair rounds
+    left unfixed (a reader's violations: the contract holds) and which pieces were composed
+    instead, or "" when none."""
     validation = result.extended["validation"]
     composed = validation.get("composed", [])
     said = (
@@ -202,6 +218,15 @@ def _left_line(result: RunResult) -> str:
         if composed
         else ""
     )
+    degraded = result.extended.get("degraded", [])
+    if degraded:
+        chunks = len(result.extended["chunks"])
+        ids = ", ".join(d["chunk"] for d in degraded[:5]) + (", ..." if len(degraded) > 5 else "")
+        said += (
+            f"note: {len(degraded)} of {chunks} chunks ({ids}) were summarized without the "
+            f"model, its calls having failed (first: {degraded[0]['error']}); listed under "
+            "degraded in --format extended\n"
+        )
     left = validation.get("unresolved", [])
     if not left:
         return said.rstrip()
@@ -222,8 +247,10 @@ def _done_line(result: RunResult, output: Path | None) -> str:
             f"done in {result.wall_s:.1f} s with the offline extractive engine (no LLM calls; "
             f"pass --model for an LLM), {repairs} repair round(s){where}"
         )
+    sent = usage.get("requests", usage["llm_calls"])
+    retried = f" ({sent} requests, retries included)" if sent != usage["llm_calls"] else ""
     return (
-        f"done in {result.wall_s:.1f} s: {usage['llm_calls']} LLM calls, "
+        f"done in {result.wall_s:.1f} s: {usage['llm_calls']} LLM calls{retried}, "
         f"{usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion tokens "
         f"({usage['prompt_to_transcript']} x transcript), {repairs} repair round(s){where}"
     )

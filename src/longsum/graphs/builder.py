@@ -16,9 +16,8 @@ from typing import Any, Literal
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import CachePolicy, RetryPolicy, Send, TimeoutPolicy
+from langgraph.types import CachePolicy, Send
 
-from longsum.agent.answers import RetryableModelError
 from longsum.contract import SECTION_COUNT
 from longsum.graphs.context import DEFAULT_CONTEXT_KEY, Context, services_of
 from longsum.graphs.nodes.collapse_notes import collapse_notes
@@ -45,7 +44,7 @@ from longsum.graphs.state import (
     SummarizeOutput,
     SummarizeState,
 )
-from longsum.settings import Settings, load_settings
+from longsum.settings import Settings
 
 __all__ = [
     "build_summarize_graph",
@@ -122,18 +121,17 @@ def build_summarize_graph(
 ) -> Any:
     """The compiled summarization graph.
 
-    ``settings`` (default: the environment's) fix what is compiled in: the retry and
-    timeout policies of the nodes that call a writer. Everything else a run uses comes from
-    the :class:`Context` it is given (``graph.ainvoke(input, context=Context(...))``), or
-    else from ``context`` given here, which the graph then carries as its default.
+    Everything a run uses, its retry and timeout policy included (each model call is
+    retried and timed on its own, see :mod:`longsum.agent.retrying`), comes from the
+    :class:`Context` it is given (``graph.ainvoke(input, context=Context(...))``), or else
+    from ``context`` given here, which the graph then carries as its default. ``settings``
+    is accepted for callers that pass it; nothing compiled in depends on it any more.
 
     ``checkpointer`` (e.g. langgraph-checkpoint-sqlite's saver) makes runs resumable by
     thread id; ``cache`` (e.g. ``langgraph.cache.sqlite.SqliteCache``) lets a second run on
     the same transcript and map model reuse every chunk's notes.
     """
-    settings = settings or load_settings()
-    retry = RetryPolicy(max_attempts=settings.llm_attempts, retry_on=RetryableModelError)
-    writes = {"retry_policy": retry, "timeout": TimeoutPolicy(run_timeout=settings.llm_timeout)}
+    del settings  # kept in the signature: build_graph and older callers pass it
 
     # Typed as Any: StateGraph.add_node's overloads cannot infer the input type of a node
     # sent a task payload (ChunkTask, SectionTask) rather than the state.
@@ -150,15 +148,14 @@ def build_summarize_graph(
         input_schema=ChunkTask,
         cache_policy=CachePolicy(key_func=notes_cache_key),
         error_handler=summarize_chunk_fallback,
-        **writes,
     )
-    graph.add_node(collapse_notes, **writes)
+    graph.add_node(collapse_notes)
     graph.add_node(plan_sections)
     graph.add_node(retrieve_related)
-    graph.add_node(write_section, input_schema=SectionTask, **writes)
-    graph.add_node(write_overview, **writes)
+    graph.add_node(write_section, input_schema=SectionTask)
+    graph.add_node(write_overview)
     graph.add_node(validate_summary)
-    graph.add_node(repair_summary, **writes)
+    graph.add_node(repair_summary)
     graph.add_node(finish_summary)
     graph.add_node(fail_summary)
 

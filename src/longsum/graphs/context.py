@@ -30,6 +30,12 @@ context (used when a run passes none)."""
 
 _BUILT: dict[str, Services] = {}
 _LOCK = threading.Lock()
+_SAMPLE = (
+    "We trained the model on a small cluster of graphics cards. The training data came "
+    "from public podcasts and lectures. Later we measured how often the summaries "
+    "invented facts, and the numbers surprised everyone on the team."
+)
+"""What :func:`_warm_up` has the offline engine take notes on."""
 
 
 @dataclass
@@ -61,17 +67,33 @@ class Context:
                 from longsum.graphs.services import build_services
                 from longsum.settings import load_settings
 
-                _BUILT[key] = build_services(
+                services = build_services(
                     load_settings(**self.settings), model=self.model, map_model=self.map_model
                 )
+                _warm_up(services)
+                _BUILT[key] = services
             return _BUILT[key]
+
+
+def _warm_up(services: Services) -> None:
+    """Have the offline engine (when it writes) take notes once, so what it loads on first
+    use (word lists, KeyBERT, scikit-learn) is loaded now, in the caller's thread.
+
+    The engine's writer does its work inside async nodes, on the event loop, where a
+    LangGraph server refuses blocking calls (a file read, an import); services are first
+    resolved by ``split_transcript``, a sync node LangGraph runs in a worker thread.
+    """
+    if services.engine == "extractive":
+        services.fallback.extractor.chunk_notes(_SAMPLE, ["Host", "Guest"])
 
 
 def services_of(runtime: Runtime[Context]) -> Services:
     """The services of the running graph: from the run's context, else from the default
     context the graph was built with, else from the environment's settings."""
     context: Any = runtime.context
-    if not isinstance(context, Context):  # none given, or a parent graph's own context
+    # None given, a parent graph's own context, or an empty one: a LangGraph server builds
+    # Context() from the context_schema for a run that passes none.
+    if not isinstance(context, Context) or context == Context():
         context = (get_config().get("configurable") or {}).get(DEFAULT_CONTEXT_KEY)
     if isinstance(context, dict):
         context = Context(**context)

@@ -8,7 +8,11 @@ context or a run's); a run without one reads the environment (``LONGSUM_MODEL`` 
 model; none runs the offline extractive engine). The embedder loads on the first run, so
 importing this module stays cheap.
 
-    pip install -U "langgraph-cli[inmem]" && langgraph dev   # from the repository root
+    pip install -e ".[dev]" && langgraph dev   # langgraph-cli[inmem]; from the repository root
+
+The server fails a blocking call made on its event loop (a file read, an import): a run's
+services are built, and what the offline engine loads on first use is loaded, in a worker
+thread before any async node runs (see :mod:`longsum.graphs.context`).
 
 In Studio, start a run with the input ``{"path": "/abs/path/to/transcript.txt"}`` or
 ``{"text": "..."}``.

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STATE_TYPES", "open_checkpointer", "open_node_cache", "serializer"]
+__all__ = ["STATE_TYPES", "open_checkpointer", "open_node_cache", "serializer", "thread_values"]
 
 STATE_TYPES: tuple[tuple[str, str], ...] = (
     ("longsum.tools.chunking", "Chunk"),
@@ -51,3 +51,11 @@ def open_node_cache(path: str | Path) -> Any:
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return SqliteCache(path=str(path), serde=serializer())
+
+
+async def thread_values(saver: Any, thread_id: str) -> dict[str, Any]:
+    """The state values of the latest checkpoint of ``thread_id``; empty for a new thread."""
+    found = await saver.aget_tuple({"configurable": {"thread_id": thread_id}})
+    if found is None:
+        return {}
+    return dict(found.checkpoint.get("channel_values") or {})

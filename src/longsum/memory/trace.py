@@ -27,6 +27,7 @@ Events (``node`` and ``span``, the node run's short id, wherever a node is conce
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from collections.abc import Mapping
@@ -79,13 +80,19 @@ def masked(value: Any) -> Any:
 class TraceWriter:
     """Appends events to a ``trace.jsonl``, one flushed line each, from any thread.
 
-    Each line is flushed at once, so a run killed midway leaves a readable trace.
+    :meth:`write` only queues the line; a thread of the writer's own writes and flushes it,
+    so the trace recorder's callbacks, which run on the event loop, never block it on a
+    file write. Lines are flushed as soon as written, so a run killed midway leaves a
+    readable trace; :meth:`close` writes what is queued, then closes the file.
     """
 
     def __init__(self, path: Path, began: float) -> None:
         self.began = began
-        self._lock = threading.Lock()
+        self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._closed = False
         self._file: IO[str] = path.open("a", encoding="utf-8")
+        self._thread = threading.Thread(target=self._drain, name="longsum-trace", daemon=True)
+        self._thread.start()
 
     def offset(self, moment: float | None = None) -> float:
         """Seconds from the start of this invocation to ``moment`` (default: now)."""
@@ -93,20 +100,29 @@ class TraceWriter:
 
     def write(self, event: str, *, at: float | None = None, **fields: Any) -> None:
         """One event; ``at`` is its ``perf_counter`` moment when it is not now."""
+        if self._closed:
+            return
         line = json.dumps(
             masked({"t": self.offset(at), "event": event, **fields}),
             ensure_ascii=False,
             default=str,
         )
-        with self._lock:
-            if not self._file.closed:
-                self._file.write(line + "\n")
-                self._file.flush()
+        self._lines.put(line)
 
     def close(self) -> None:
-        """Close the file; later events are dropped."""
-        with self._lock:
-            self._file.close()
+        """Write the queued events and close the file; later events are dropped."""
+        if not self._closed:
+            self._closed = True
+            self._lines.put(None)
+            self._thread.join()
+
+    def _drain(self) -> None:
+        """The writer thread: each queued line written and flushed, in order, until None."""
+        with self._file:
+            while (line := self._lines.get()) is not None:
+                self._file.write(line + "\n")
+                if self._lines.empty():  # a burst of events costs one flush
+                    self._file.flush()
 
 
 def message_text(message: BaseMessage) -> str:

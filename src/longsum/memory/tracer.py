@@ -80,8 +80,8 @@ class TraceRecorder(BaseCallbackHandler):
     whole instead of their sizes and a preview.
     """
 
-    # Called in the event loop itself rather than in an executor thread: the events stay
-    # in order and each costs one small write.
+    # Called in the event loop itself rather than in an executor thread, so the events stay
+    # in order; each only queues a line for the writer's thread (no file write on the loop).
     run_inline = True
 
     def __init__(self, writer: TraceWriter, *, run_id: str, full_content: bool = False) -> None:

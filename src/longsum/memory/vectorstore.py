@@ -10,6 +10,10 @@ chromadb never falls back to its default ONNX model (which would try to download
 Distances are cosine; :class:`Hit` scores are cosine similarities.
 
 chromadb is imported lazily, after its telemetry is switched off.
+
+Concurrent runs share one client per location, made under a lock: chromadb caches one
+system per path (and one for all in-memory clients) without a lock, so clients made at
+once saw a system not yet started ("Could not connect to tenant default_tenant").
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import functools
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +41,9 @@ __all__ = ["ChunkIndex", "Hit", "collection_name"]
 _EF_NAME = "longsum"
 """Name under which our embedding-function adapter is registered with chromadb."""
 _COLLECTION_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]")
+_CLIENTS: dict[str, tuple[Any, Any]] = {}  # "memory" or a folder: (client, its system)
+_INDEXING: dict[str, threading.Lock] = {}  # by collection: one run at a time indexes it
+_LOCK = threading.Lock()  # guards both dicts and the making of a client
 
 
 @dataclass(frozen=True)
@@ -131,26 +139,28 @@ class ChunkIndex:
             raise ValueError("ids, texts and metadatas must have the same length")
         if len(set(ids)) != len(ids):
             raise ValueError("chunk ids must be unique")
-        held = self._collection.get(include=["documents"])
-        if dict(zip(held["ids"], held["documents"] or [], strict=True)) == dict(
-            zip(ids, texts, strict=True)
-        ):
-            return False
-        vectors = self._embedder.embed(texts) if texts else None
-        batch = max(1, int(self._client.get_max_batch_size()))
-        old = list(held["ids"])
-        for start in range(0, len(old), batch):
-            self._collection.delete(ids=old[start : start + batch])
-        for start in range(0, len(ids), batch):
-            stop = start + batch
-            assert vectors is not None
-            self._collection.add(
-                ids=ids[start:stop],
-                embeddings=vectors[start:stop],
-                documents=texts[start:stop],
-                metadatas=[dict(m) or None for m in metadatas[start:stop]],
-            )
-        return True
+        with _LOCK:
+            lock = _INDEXING.setdefault(self.name, threading.Lock())
+        with lock:  # a second run on the same chunks waits, then finds them indexed
+            held = self._collection.get(include=["documents"])
+            if dict(zip(held["ids"], held["documents"] or [], strict=True)) == dict(
+                zip(ids, texts, strict=True)
+            ):
+                return False
+            vectors = self._embedder.embed(texts) if texts else None
+            batch = max(1, int(self._client.get_max_batch_size()))
+            old = list(held["ids"])
+            for start in range(0, len(old), batch):
+                self._collection.delete(ids=old[start : start + batch])
+            for start in range(0, len(ids), batch):
+                assert vectors is not None
+                self._collection.add(
+                    ids=ids[start : start + batch],
+                    embeddings=vectors[start : start + batch],
+                    documents=texts[start : start + batch],
+                    metadatas=[dict(m) or None for m in metadatas[start : start + batch]],
+                )
+            return True
 
     def embeddings(self, ids: Sequence[str]) -> NDArray[np.float32]:
         """The stored embeddings of ``ids``, one row each in the order given.
@@ -190,28 +200,50 @@ class ChunkIndex:
 
 
 def _client(location: str | Path | None) -> Any:
-    """A chromadb client for ``location`` (see :meth:`ChunkIndex.open`), telemetry off."""
+    """A chromadb client for ``location`` (see :meth:`ChunkIndex.open`), telemetry off: a
+    local store's is made once per process (see the module doc), and again only once
+    chromadb's own cache of systems was cleared (as a test reopening a folder does)."""
     chromadb = _chromadb()
     settings = chromadb.config.Settings(anonymized_telemetry=False)
     where = str(location) if location is not None else "memory"
-    if where == "memory":
-        return chromadb.EphemeralClient(settings=settings)
     if where.startswith(("http://", "https://")):
-        url = urlsplit(where)
-        ssl = url.scheme == "https"
-        try:
-            port = url.port or (443 if ssl else 8000)
-        except ValueError:
-            raise ConfigError(f"bad port in vector store URL {where!r}") from None
-        if not url.hostname:
-            raise ConfigError(f"no host in vector store URL {where!r}")
-        return chromadb.HttpClient(host=url.hostname, port=port, ssl=ssl, settings=settings)
-    folder = Path(where).expanduser().resolve()
+        return _http_client(chromadb, where, settings)
+    key = where if where == "memory" else str(Path(where).expanduser().resolve())
+    with _LOCK:
+        cached = _CLIENTS.get(key)
+        if cached is not None and _system_of(cached[0]) is cached[1]:
+            return cached[0]
+        if key == "memory":
+            client = chromadb.EphemeralClient(settings=settings)
+        else:
+            try:
+                Path(key).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"cannot create vector store folder {key}: {exc}") from None
+            client = chromadb.PersistentClient(path=key, settings=settings)
+        _CLIENTS[key] = (client, _system_of(client))
+        return client
+
+
+def _system_of(client: Any) -> Any:
+    """The chromadb system ``client`` reads through now (None once chromadb forgot it)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"cannot create vector store folder {folder}: {exc}") from None
-    return chromadb.PersistentClient(path=str(folder), settings=settings)
+        return client._system
+    except (AttributeError, KeyError):
+        return None
+
+
+def _http_client(chromadb: Any, where: str, settings: Any) -> Any:
+    """A client of the Chroma server at URL ``where`` (each has a system of its own)."""
+    url = urlsplit(where)
+    ssl = url.scheme == "https"
+    try:
+        port = url.port or (443 if ssl else 8000)
+    except ValueError:
+        raise ConfigError(f"bad port in vector store URL {where!r}") from None
+    if not url.hostname:
+        raise ConfigError(f"no host in vector store URL {where!r}")
+    return chromadb.HttpClient(host=url.hostname, port=port, ssl=ssl, settings=settings)
 
 
 def _chromadb() -> Any:

@@ -88,7 +88,7 @@ def read_vtt(text: str, source: str) -> list[Raw]:
     except MalformedFileError:
         raise InputError(
             f"{source} is not WebVTT: its first line is not 'WEBVTT'; "
-            f"omit --format to detect the format, {_AS_TEXT}"
+            f"omit --input-format to detect the format, {_AS_TEXT}"
         ) from None
     except MalformedCaptionError as exc:
         raise InputError(
@@ -203,7 +203,7 @@ def read_whisper(data: object, source: str) -> list[Raw]:
         raise InputError(
             f"{source} is JSON but has no Whisper segments (expected "
             '{"segments": [{"start", "end", "text"}, ...]} or a list of such segments); '
-            "convert it, or use --format text to read it as plain text"
+            "convert it, or use --input-format text to read it as plain text"
         )
     raws: list[Raw] = []
     for index, seg in enumerate(segments):

@@ -219,8 +219,15 @@ def _split_inside_words(
 ) -> list[tuple[int, int]]:
     out = []
     pos = start
+    # Truncating the whole rest each time is quadratic in a megabyte-long "word"; a window of
+    # a few characters per token holds the budget's worth, and doubles when it does not.
+    window = max(64, budget * 8)
     while pos < end:
-        head = tokenizer.truncate(text[pos:end], budget)
+        stop = min(end, pos + window)
+        head = tokenizer.truncate(text[pos:stop], budget)
+        if len(head) == stop - pos and stop < end and tokenizer.count(head) < budget:
+            window *= 2  # the window fit whole and under budget: a longer piece may fit
+            continue
         if not head:  # a single character over budget: cannot happen with budget >= 1
             head = text[pos]
         out.append((pos, pos + len(head)))

@@ -8,27 +8,85 @@ text)``; :mod:`longsum.tools.parsing` normalises whitespace, drops empty ones an
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 
 from longsum.errors import InputError
+from longsum.tools.languages import CJK
 
 __all__ = [
     "AS_TEXT",
+    "MAX_WORD_CHARS",
     "Raw",
     "SpeakerSplitter",
     "line_timestamp",
+    "load_json",
+    "looks_like_json",
     "looks_like_speaker_lines",
     "read_lines",
     "read_speaker",
     "read_timestamped",
+    "refuse_endless_words",
 ]
 
 Raw = tuple[float | None, float | None, str | None, str]
 """``(start, end, speaker, text)`` of one utterance before normalisation."""
 
-AS_TEXT = "or read it as plain text with --format text"
+AS_TEXT = "or read it as plain text with --input-format text"
+
+# ---------------------------------------------------------------- what is no transcript
+
+_JSON_START = re.compile(r"\s*(?:\{\s*(?:\"|\}|$)|\[\s*(?:[{\[\"\]]|$))")
+"""How a JSON object or array opens (``{"``, ``{}``, ``[{``, ``[[``, ``["``, ``[]``, or a
+file cut right after the bracket); a ``[00:01]`` stamp, a ``[Music]`` tag or a
+``{vocalsound}`` corpus tag opening plain text does not."""
+
+MAX_WORD_CHARS = 2000
+"""Longest "word" (a run with no space and no Chinese or Japanese character) a transcript
+may hold. Spoken words are under 50 characters and even long URLs under 2000; a longer run
+(a pasted blob, a corrupted export) is not speech, and would be a bullet nobody can read."""
+_ENDLESS_WORD = re.compile(rf"(?<![^\s{CJK}])[^\s{CJK}]{{{MAX_WORD_CHARS + 1},}}")
+
+
+def looks_like_json(text: str, source: str) -> bool:
+    """Whether ``text`` is meant as JSON: ``source`` ends in ``.json``, or the text opens
+    like a JSON object or array."""
+    return source.lower().endswith(".json") or _JSON_START.match(text) is not None
+
+
+def load_json(text: str, source: str) -> object:
+    """``text`` parsed as JSON; a syntax error is a one-line :class:`InputError` naming
+    ``source`` and where the JSON breaks (a truncated Whisper file ends mid-way)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        # A string left open runs to the end of the file as surely as a missing bracket.
+        ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        cut = ": the file ends there (truncated?)" if ended else ""
+        where = f"line {exc.lineno} column {exc.colno} (char {exc.pos})"
+        problem = f"{exc.msg.removesuffix(' at')} at {where}{cut}"
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, 100k nested lists
+        problem = " ".join(str(exc).split()) or "nested too deeply"
+    raise InputError(f"{source} is not valid JSON: {problem}; fix the file, {AS_TEXT}")
+
+
+def refuse_endless_words(said: str, text: str, source: str) -> None:
+    """Raise :class:`InputError` when the utterance ``said`` (from ``text``) holds a run
+    longer than :data:`MAX_WORD_CHARS` with no word boundary, naming its line in ``text``."""
+    found = _ENDLESS_WORD.search(said)
+    if found is None:
+        return
+    size = found.end() - found.start()
+    at = text.find(found.group()[:64])
+    where = f"line {text.count(chr(10), 0, at) + 1}" if at >= 0 else "an utterance"
+    shown = f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size:,} characters"
+    raise InputError(
+        f"{source}: {where} has no word boundaries in {shown} (no space, longer than "
+        f"{MAX_WORD_CHARS} characters): that is not speech; remove it or break it into words"
+    )
+
 
 # ---------------------------------------------------------------- timestamps and speakers
 
@@ -169,7 +227,7 @@ def read_timestamped(lines: Sequence[str], source: str) -> list[Raw]:
     if not any(stamped):
         raise InputError(
             f"{source}: no line starts with a timestamp like [00:01:02]; "
-            "omit --format to detect the format, or use --format text"
+            f"omit --input-format to detect the format, {AS_TEXT}"
         )
     splitter = SpeakerSplitter([s[1] for s in stamped if s is not None])
     heads: list[tuple[float | None, str | None, list[str]]] = []
@@ -199,6 +257,6 @@ def read_speaker(lines: Sequence[str], source: str) -> list[Raw]:
     if not any(who for _, who, _ in heads):
         raise InputError(
             f"{source}: no line starts with a speaker like 'Alice: ...'; "
-            "omit --format to detect the format, or use --format text"
+            f"omit --input-format to detect the format, {AS_TEXT}"
         )
     return _with_continuations(heads)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import os
 import stat
 import sys
@@ -26,6 +25,7 @@ from longsum.tools.transcript import Transcript, TranscriptFormat, Utterance
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "content_hash",
     "decode_bytes",
     "detect_format",
     "parse_text",
@@ -53,6 +53,11 @@ _TITLED = (None, TranscriptFormat.TEXT, TranscriptFormat.TIMESTAMPED, Transcript
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of a transcript's decoded text (a byte-order mark left out): its identity."""
+    return hashlib.sha256(text.removeprefix("\ufeff").encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _binary_error(source: str) -> InputError:
@@ -124,16 +129,12 @@ def _resolve_format(format: TranscriptFormat | str | None, source: str) -> Trans
         ) from None
 
 
-def _detect(text: str, lines: list[str]) -> tuple[TranscriptFormat, object]:
-    """The format, and the parsed JSON when it is JSON (so it is parsed only once)."""
+def _detect(text: str, lines: list[str], source: str) -> tuple[TranscriptFormat, object]:
+    """The format, and the parsed JSON when it is JSON (so it is parsed only once). Text
+    meant as JSON that does not parse is refused, not summarized as text, braces and all."""
     head = text.lstrip()
-    if head[:1] in ("{", "["):
-        try:
-            data: object = json.loads(text)
-        except ValueError:
-            data = _NOT_JSON
-        if isinstance(data, dict | list):
-            return TranscriptFormat.WHISPER, data
+    if formats.looks_like_json(head, source):
+        return TranscriptFormat.WHISPER, formats.load_json(text, source)
     if head.startswith("WEBVTT") and (len(head) == 6 or head[6] in " \t\r\n"):
         return TranscriptFormat.VTT, None
     if len(lines) >= 2 and lines[0].isdigit() and "-->" in lines[1]:
@@ -153,13 +154,14 @@ def _content_lines(text: str) -> list[str]:
 def detect_format(text: str) -> TranscriptFormat:
     """The format of a transcript, judged by its content.
 
-    Whisper JSON (text that parses as a JSON object or list), then WebVTT (a ``WEBVTT``
+    Whisper JSON (text that opens as a JSON object or list; raises
+    :class:`InputError` when it does not parse), then WebVTT (a ``WEBVTT``
     header), then SRT (a number line, then a ``-->`` line), then timestamped (at least half
     of the non-empty lines open with a timestamp), then speaker (at least 60% open with a
     name-like ``Speaker:`` prefix and few distinct speakers repeat), else plain text.
     """
     text = text.removeprefix("\ufeff")
-    return _detect(text, _content_lines(text))[0]
+    return _detect(text, _content_lines(text), "<text>")[0]
 
 
 def parse_text(
@@ -172,8 +174,9 @@ def parse_text(
 
     ``format`` (a :class:`TranscriptFormat` or its value, case-insensitive) overrides
     detection. Raises :class:`InputError` for empty or binary-looking text, an unknown
-    format, malformed VTT/SRT/JSON, or a parse that finds no utterance. An opening title
-    line (see :func:`~longsum.tools.titles.leading_title`) is not read as speech.
+    format, malformed VTT/SRT/JSON (or JSON-looking text), an endless "word" (see
+    :func:`~.formats.refuse_endless_words`), or a parse that finds no utterance. An opening
+    title line (see :func:`~longsum.tools.titles.leading_title`) is not read as speech.
     """
     text = text.removeprefix("\ufeff")
     fmt = _resolve_format(format, source)
@@ -187,18 +190,19 @@ def parse_text(
     lines = _content_lines(body)
     data: object = _NOT_JSON
     if fmt is None:
-        fmt, data = _detect(body, lines)
+        fmt, data = _detect(body, lines, source)
     raws = _read(fmt, body, lines, data, source)
 
     kept: list[formats.Raw] = []
     for start, end, speaker, said in raws:
         said = clean_markup(said)  # no model or bullet ever sees mark-up
+        formats.refuse_endless_words(said, text, source)
         if said:
             kept.append((start, end, (_one_line(speaker) or None) if speaker else None, said))
     if not kept:
         raise InputError(
             f"{source} has no utterance with text when read as {fmt.value}; check the file, "
-            "or pass --format to read it as another format"
+            "or pass --input-format to read it as another format"
         )
     if fmt is TranscriptFormat.TIMESTAMPED:
         _end_at_next_start(kept)
@@ -210,7 +214,7 @@ def parse_text(
         utterances=utterances,
         format=fmt,
         source=source,
-        content_hash=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        content_hash=content_hash(text),
     )
 
 
@@ -219,13 +223,7 @@ def _read(
 ) -> list[formats.Raw]:
     if fmt is TranscriptFormat.WHISPER:
         if data is _NOT_JSON:
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise InputError(
-                    f"{source} is not valid JSON ({_one_line(str(exc))}); fix it, or omit "
-                    "--format to detect the format"
-                ) from None
+            data = formats.load_json(text, source)
         return captions.read_whisper(data, source)
     if fmt is TranscriptFormat.VTT:
         return captions.read_vtt(text, source)
@@ -251,7 +249,7 @@ def _read_limited(stream: BinaryIO, limit: int, source: str) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise InputError(
-            f"{source} is over the {limit / _MB:g} MB limit for a transcript; "
+            f"{source} is over the {round(limit / _MB, 3):g} MB limit for a transcript; "
             "raise it with --max-input-mb or LONGSUM_MAX_INPUT_MB"
         )
     return data
@@ -297,8 +295,9 @@ def _read_file(path: Path, limit: int, source: str) -> bytes:
             )
         if stat.S_ISREG(info.st_mode) and info.st_size > limit:
             raise InputError(
-                f"{source} is {info.st_size / _MB:.1f} MB, over the {limit / _MB:g} MB limit "
-                "for a transcript; raise it with --max-input-mb or LONGSUM_MAX_INPUT_MB"
+                # Rounded: a 0.001 MB limit is 1048 bytes, no reason to say 0.000999451 MB.
+                f"{source} is {info.st_size / _MB:.1f} MB, over the {round(limit / _MB, 3):g} MB "
+                "limit for a transcript; raise it with --max-input-mb or LONGSUM_MAX_INPUT_MB"
             )
         with open(path, "rb") as handle:
             return _read_limited(handle, limit, source)

@@ -17,12 +17,45 @@ from typing import Protocol, runtime_checkable
 from longsum.errors import ConfigError
 from longsum.tools.languages import CJK, has_cjk
 
-__all__ = ["TiktokenTokenizer", "Tokenizer", "WhitespaceTokenizer", "get_tokenizer"]
+__all__ = [
+    "MAX_RUN_CHARS",
+    "TiktokenTokenizer",
+    "Tokenizer",
+    "WhitespaceTokenizer",
+    "bounded_pieces",
+    "get_tokenizer",
+]
 
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(rf"[{CJK}]|[^\s{CJK}]+")
 """A :class:`WhitespaceTokenizer` token: a CJK character, or a word (up to a CJK one)."""
+
+MAX_RUN_CHARS = 2000
+"""Longest stretch without whitespace that tiktoken is given in one piece. Its BPE is
+super-linear in a pre-token's length, and a run with no space (a 5 MB line of one "word")
+is one pre-token; no real word or URL is this long, so ordinary text is never cut."""
+# Anchored at a run's start: tried at every position, a bare \S{n,} would rescan each run.
+_LONG_RUN = re.compile(rf"(?<!\S)\S{{{MAX_RUN_CHARS + 1},}}")
+
+
+def bounded_pieces(text: str) -> list[str]:
+    """``text`` cut so that no piece holds a run of more than :data:`MAX_RUN_CHARS`
+    non-space characters; the pieces join back to ``text``.
+
+    Text whose every run is shorter is one piece (itself): only the long runs are cut.
+    """
+    pieces: list[str] = []
+    done = 0
+    for run in _LONG_RUN.finditer(text):
+        a, b = run.span()
+        cuts = range(a + MAX_RUN_CHARS, b, MAX_RUN_CHARS)
+        pieces.append(text[done : cuts[0]])
+        pieces.extend(text[i : min(i + MAX_RUN_CHARS, b)] for i in cuts)
+        done = b
+    if done < len(text) or not pieces:
+        pieces.append(text[done:])
+    return pieces
 
 
 @runtime_checkable
@@ -51,15 +84,30 @@ class TiktokenTokenizer:
         self._enc = encoding
         self.name = name
 
+    def _encode(self, text: str) -> list[int]:
+        """Token ids of ``text``; a long run without spaces is encoded in bounded pieces, so
+        the work stays linear in its length (its count differs by a token per cut at most)."""
+        if len(text) <= MAX_RUN_CHARS or _LONG_RUN.search(text) is None:
+            return list(self._enc.encode_ordinary(text))  # type: ignore[attr-defined]
+        ids: list[int] = []
+        for piece in bounded_pieces(text):
+            ids.extend(self._enc.encode_ordinary(piece))  # type: ignore[attr-defined]
+        return ids
+
     def count(self, text: str) -> int:
-        return len(self._enc.encode_ordinary(text))  # type: ignore[attr-defined]
+        return len(self._encode(text))
 
     def count_many(self, texts: list[str]) -> list[int]:
-        ids = self._enc.encode_ordinary_batch(texts, num_threads=2)  # type: ignore[attr-defined]
-        return [len(seq) for seq in ids]
+        long = [len(t) > MAX_RUN_CHARS and _LONG_RUN.search(t) is not None for t in texts]
+        plain = [t for t, is_long in zip(texts, long, strict=True) if not is_long]
+        ids = iter(self._enc.encode_ordinary_batch(plain, num_threads=2))  # type: ignore[attr-defined]
+        return [
+            self.count(t) if is_long else len(next(ids))
+            for t, is_long in zip(texts, long, strict=True)
+        ]
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        ids = self._enc.encode_ordinary(text)  # type: ignore[attr-defined]
+        ids = self._encode(text)
         if len(ids) <= max_tokens:
             return text
         # Decoding a token slice can end inside a multi-byte character; step back until the

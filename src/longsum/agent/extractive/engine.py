@@ -121,7 +121,8 @@ class ExtractiveEngine:
         else:  # nothing in it reads as a statement: its most central spans, cleaned
             points = self._pick(spans, vectors, focus, NOTE_POINTS)
         return ChunkNotesDraft(
-            topic=terms[0] if terms else " ".join(text.split()[:5]),
+            # Capped: five "words" of a text without spaces can be any length.
+            topic=(terms[0] if terms else " ".join(text.split()[:5]))[:60],
             key_points=at_least_two(points, spans),
             terms=terms,
             names=list(speakers)[:8],
@@ -134,7 +135,7 @@ class ExtractiveEngine:
         terms = Counter(t for n in notes for t in n.terms)
         names = list(dict.fromkeys(name for n in notes for name in n.names))
         return ChunkNotesDraft(
-            topic=terms.most_common(1)[0][0] if terms else notes[0].topic,
+            topic=(terms.most_common(1)[0][0] if terms else notes[0].topic)[:60],
             key_points=at_least_two([points[i] for i in chosen], points),
             terms=[t for t, _ in terms.most_common(8)],
             names=names[:8],

@@ -11,13 +11,14 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from longsum.contract import SECTION_COUNT
+from longsum.errors import ModelError
 from longsum.graphs.context import Context, services_of
 from longsum.graphs.notes import notes_tokens, working_notes
 from longsum.graphs.services import record
 from longsum.graphs.state import ChunkNotes, SummarizeState
 from longsum.graphs.writers.base import Writer
 
-__all__ = ["collapse_notes", "condense", "group_notes"]
+__all__ = ["check_map", "collapse_notes", "condense", "group_notes"]
 
 
 def group_notes(
@@ -66,6 +67,23 @@ async def condense(
     return merged, [record(rec, run_id) for rec in records]
 
 
+def check_map(state: SummarizeState, model: str) -> None:
+    """Raise :class:`~longsum.errors.ModelError` when a chunk's call failed in a way no other
+    call escapes (a refused key, a provider given up on), or when the model wrote none of
+    the chunks' notes: a summary taken wholly without it is not what was asked for, and a
+    dead provider must read as one (exit 4, its cause), never as a summary."""
+    failed = [r for r in state.get("repairs", []) if r.get("node") == "summarize_chunk"]
+    notes = state.get("chunk_notes", [])
+    fatal = next((r for r in failed if r.get("fatal")), None)
+    if fatal is not None:
+        raise ModelError(f"{fatal.get('error', 'unknown')}; {len(failed)} chunk(s) failed")
+    if notes and all(n.degraded for n in notes):
+        raise ModelError(
+            f"every one of the {len(notes)} chunks failed at {model}; the first: "
+            f"{failed[0].get('error', 'unknown') if failed else 'unknown'}"
+        )
+
+
 async def collapse_notes(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Sort the map's notes into time order; if they exceed ``reduce_budget`` tokens,
     condense consecutive groups of them (in parallel), keeping chunk ids and times."""
@@ -73,6 +91,8 @@ async def collapse_notes(state: SummarizeState, runtime: Runtime[Context]) -> di
     settings, tokenizer = services.settings, services.tokenizer
     notes = working_notes(state)
     depth = state.get("collapse_depth", 0)
+    if depth == 0:
+        check_map(state, services.model_id("map"))
     if notes_tokens(notes, tokenizer) <= settings.reduce_budget or len(notes) <= SECTION_COUNT:
         return {"notes": notes, "collapse_depth": depth}
     sizes = [notes_tokens([n], tokenizer) for n in notes]

@@ -34,6 +34,10 @@ def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> d
     prompt = sum(c["prompt_tokens"] for c in own)
     return {
         "llm_calls": len(own),
+        # Every request sent, failed attempts and regrowths included: what a provider bills
+        # and rate-limits (a call's record counts them; older records count attempts).
+        "requests": sum(int(c.get("requests") or c.get("attempts") or 1) for c in own),
+        "failed_calls": sum(1 for c in own if c.get("failed")),
         "cached_calls": len(calls) - len(own),
         "prompt_tokens": prompt,
         "completion_tokens": sum(c["completion_tokens"] for c in own),
@@ -78,6 +82,12 @@ def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]
             for s in sections
         ],
         "notes": [n.model_dump() for n in working_notes(state)],
+        # Chunks whose notes were taken without the model, its calls having failed.
+        "degraded": [
+            {"chunk": r["chunk"], "error": r.get("error", "")}
+            for r in state.get("repairs", [])
+            if r.get("node") == "summarize_chunk" and r.get("degraded")
+        ],
         "collapse_depth": state.get("collapse_depth", 0),
         "validation": {
             "repair_rounds": state.get("repair_round", 0),

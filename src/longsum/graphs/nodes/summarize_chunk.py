@@ -8,12 +8,15 @@ from typing import Any
 
 from langgraph.errors import NodeError
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 
+from longsum.agent.answers import CallRecord, FatalModelError
 from longsum.agent.schemas import ChunkNotesDraft
 from longsum.errors import ConfigError
 from longsum.graphs.context import Context, services_of
 from longsum.graphs.services import record
 from longsum.graphs.state import ChunkNotes, ChunkTask
+from longsum.masking import one_line
 from longsum.tools.chunking import Chunk
 
 __all__ = [
@@ -34,7 +37,10 @@ def notes_cache_key(task: ChunkTask) -> str:
     placeholder ``get_graph()`` passes when it draws the graph) gets a key of its own."""
     if not isinstance(task, dict) or "chunk" not in task:
         return "no-chunk"
-    material = "\x1f".join((task["chunk"].text, task["prompt_version"], task["model"]))
+    chunk = task["chunk"]
+    # Over a LangGraph server a task arrives deserialized: its chunk may be a plain dict.
+    text = chunk["text"] if isinstance(chunk, dict) else chunk.text
+    material = "\x1f".join((text, task["prompt_version"], task["model"]))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -96,23 +102,34 @@ SYNC_DRIVEN = (
 
 def summarize_chunk_fallback(
     task: ChunkTask, error: NodeError, runtime: Runtime[Context]
-) -> dict[str, Any]:
-    """Error handler: when a chunk's calls fail after their retries, the run goes on with
-    the fallback writer's notes on the chunk (taken without a model), marked degraded,
-    instead of losing hours of work. A graph driven synchronously is not a failing model:
-    that is said at once."""
-    if isinstance(error.error, ValueError | TypeError) and "async" in str(error.error):
-        raise ConfigError(SYNC_DRIVEN) from error.error
+) -> Command[str]:
+    """Error handler: when a chunk's call fails after its retries, the run goes on with the
+    fallback writer's notes on the chunk (taken without a model), marked degraded and
+    reported, instead of losing hours of work. What no other chunk would escape (a refused
+    key, a missing model, a provider given up on:
+    :class:`~longsum.agent.answers.FatalModelError`) is marked fatal, and stops the run once
+    the map step is done (raised here, it could be lost among the step's other handlers).
+    A graph driven synchronously is a caller's mistake, said at once."""
+    cause = error.error
+    if isinstance(cause, ValueError | TypeError) and "async" in str(cause):
+        raise ConfigError(SYNC_DRIVEN) from cause
     chunk = task["chunk"]
     notes = chunk_notes(chunk, services_of(runtime).fallback.notes_of(chunk), degraded=True)
-    return {
+    spent = getattr(cause, "record", None)
+    update = {
         "chunk_notes": [notes],
         "repairs": [
             {
                 "node": "summarize_chunk",
-                "chunk": task["chunk"].id,
+                "chunk": chunk.id,
                 "degraded": True,
-                "error": f"{type(error.error).__name__}: {error.error}"[:300],
+                # check_map stops the run on it after the map step.
+                "fatal": isinstance(cause, FatalModelError),
+                "error": one_line(str(cause) or type(cause).__name__, 300),
             }
         ],
+        "calls": [record(spent, task["run_id"])] if isinstance(spent, CallRecord) else [],
     }
+    # A handler's plain update ends the graph when no task of the step succeeded (every
+    # chunk failed): the run must go on to collapse_notes, which says so.
+    return Command(update=update, goto="collapse_notes")

@@ -3,10 +3,14 @@
 No model, no calls: each answer comes with no call records. It is also what a chunk whose
 model calls keep failing falls back to (:meth:`ExtractiveWriter.notes_of`), so a failed
 chunk's notes are the same notes the offline engine would have taken.
+
+Its work is CPU-bound and loads word lists and models on first use, so each piece is taken
+in a worker thread: the event loop (a LangGraph server's, another workflow's) never blocks.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,21 +52,21 @@ class ExtractiveWriter:
         return self.extractor.chunk_notes(chunk.own_text, chunk.speakers)
 
     async def chunk_notes(self, chunk: Chunk, total: int) -> Drafted[ChunkNotesDraft]:
-        return self.notes_of(chunk), []
+        return await asyncio.to_thread(self.notes_of, chunk), []
 
     async def collapse(self, group: Sequence[ChunkNotes]) -> Drafted[ChunkNotesDraft]:
-        return self.extractor.collapse(group), []
+        return await asyncio.to_thread(self.extractor.collapse, group), []
 
     async def section(self, task: SectionTask) -> Drafted[SectionDraft]:
-        return self._section(task), []
+        return await asyncio.to_thread(self._section, task), []
 
     async def overview(self, brief: OverviewBrief) -> Drafted[dict[str, Any]]:
-        return self._overview(brief), []
+        return await asyncio.to_thread(self._overview, brief), []
 
     async def repair_section(self, repair: SectionRepair) -> Drafted[SectionDraft]:
         # Other sentences than any section holds: the engine has no reason to pick the
         # same ones twice, so the draft avoids them all.
-        return self._section(repair.task, avoid=repair.held), []
+        return await asyncio.to_thread(self._section, repair.task, repair.held), []
 
     def keep_apart(
         self, draft: SectionDraft, task: SectionTask, taken: Sequence[str]
@@ -70,7 +74,8 @@ class ExtractiveWriter:
         return draft  # its repair already avoided every bullet the sections held
 
     async def repair_overview(self, repair: OverviewRepair) -> Drafted[dict[str, Any]]:
-        return self._overview(repair.brief, avoid_topics=repair.candidate["topics"]), []
+        topics = repair.candidate["topics"]
+        return await asyncio.to_thread(self._overview, repair.brief, topics), []
 
     def _section(self, task: SectionTask, avoid: Sequence[str] = ()) -> SectionDraft:
         """Bullets from the notes' points; title and topics from the keyphrases of the notes

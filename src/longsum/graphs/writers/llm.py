@@ -8,9 +8,7 @@ calls in flight, and what each prompt is filled with.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import weakref
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -30,6 +28,7 @@ from longsum.agent.prompts import (
     WRITE_TOPICS,
     render,
 )
+from longsum.agent.retrying import Retrier, call_policy
 from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, TopicsDraft
 from longsum.agent.structured import StructuredLLM
 from longsum.embedding import Embedder
@@ -65,10 +64,13 @@ class LLMWriter:
         self.settings = settings
         self.tokenizer = tokenizer
         self.embedder = embedder
-        # One bound per event loop: a semaphore belongs to the loop it first waited in, and
-        # the same writer serves every run of a process (asyncio.run after asyncio.run).
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
+        self.retrier = Retrier(
+            call_policy(settings),
+            model_id=llm.model_id,
+            # An in-process llama.cpp model runs one call at a time whatever the bound: a
+            # bound of 1 keeps its calls' latencies from being inflated by waiting on each
+            # other (and its timeout from counting that wait).
+            width=1 if llm.provider == "llamacpp" else settings.concurrency,
         )
 
     @property
@@ -85,23 +87,19 @@ class LLMWriter:
         max_tokens: int,
         temperature: float | None = None,
     ) -> tuple[T, CallRecord]:
-        """One structured call, at most ``settings.concurrency`` of them in flight.
+        """One structured call, retried and timed by :class:`~longsum.agent.retrying.Retrier`,
+        at most ``settings.concurrency`` of them in flight.
 
         The bound sits here, on the model calls themselves, rather than in LangGraph's
         ``max_concurrency``: that one also queues the checkpoint writes of finished tasks
-        behind running ones, so a run killed mid-map would lose finished chunks. An
-        in-process llama.cpp model runs one call at a time whatever the bound, so it gets a
-        bound of 1 (and its calls' latencies are not inflated by waiting on each other).
+        behind running ones, so a run killed mid-map would lose finished chunks.
         """
-        loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
-        if gate is None:
-            width = 1 if self.llm.provider == "llamacpp" else self.settings.concurrency
-            gate = self._gates[loop] = asyncio.Semaphore(width)
-        async with gate:
-            return await self.llm.call(
+        return await self.retrier.run(
+            lambda: self.llm.call(
                 messages, schema, node=node, max_tokens=max_tokens, temperature=temperature
-            )
+            ),
+            node=node,
+        )
 
     async def chunk_notes(self, chunk: Chunk, total: int) -> Drafted[ChunkNotesDraft]:
         messages = render(
