@@ -6,9 +6,10 @@ faults drawn from a schedule seeded by the run's number. Prints, per run, how it
 what it cost, then the survival rate. Asserts nothing.
 
     .venv/bin/python benchmarks/bench_faults.py [--runs 20] [--rate 0.3] [--kinds all]
-        [--transcript FILE] [--timeout 10] [--stall 20] [--parallel 2]
+        [--transcript FILE] [--timeout 10] [--stall 20] [--parallel 2] [--cli]
 
-``--rate 1`` is the dead provider: every run must end in a model failure (exit 4), fast.
+``--rate 1`` is the dead provider: every run must end in a model failure (exit 4), fast;
+``--cli`` runs ``longsum summarize`` itself and prints what it said on stderr.
 """
 
 from __future__ import annotations
@@ -52,9 +53,14 @@ async def one_run(number: int, args: argparse.Namespace) -> dict[str, Any]:
             openai_base_url=server.base_url,
             llm_timeout=args.timeout,
         )
-        services = build_services(settings, model="openai:bench-faults")
         began = time.perf_counter()
         outcome: dict[str, Any] = {"run": number}
+        if args.cli:
+            outcome.update(await _cli_run(args, server.base_url, Path(tmp)))
+            outcome.update(wall_s=time.perf_counter() - began, sent=len(server.log))
+            outcome["faults"] = sum(n for kind, n in server.counts().items() if kind != "ok")
+            return outcome
+        services = build_services(settings, model="openai:bench-faults")
         try:
             result = await run_summary(args.transcript, services=services)
         except LongsumError as exc:
@@ -72,6 +78,32 @@ async def one_run(number: int, args: argparse.Namespace) -> dict[str, Any]:
         return outcome
 
 
+async def _cli_run(args: argparse.Namespace, base_url: str, tmp: Path) -> dict[str, Any]:
+    """The run as a user makes it: ``longsum summarize``, its exit code and error line."""
+    env = {
+        **os.environ,
+        "LONGSUM_OPENAI_BASE_URL": base_url,
+        "LONGSUM_LLM_TIMEOUT": str(args.timeout),
+        "LONGSUM_CACHE_DIR": str(tmp),
+        "LONGSUM_VECTOR_STORE": "memory",
+    }
+    command = [str(Path(sys.executable).parent / "longsum"), "summarize", str(args.transcript)]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "--model",
+        "openai:bench-faults",
+        "-o",
+        str(tmp / "out.json"),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await process.communicate()
+    lines = stderr.decode().splitlines()
+    said = [line for line in lines if line.startswith(("longsum: error", "done in", "note:"))]
+    return {"status": f"exit {process.returncode}", "said": " | ".join(said)}
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -82,6 +114,7 @@ async def main() -> int:
     parser.add_argument("--stall", type=float, default=20.0, help="seconds a stall holds")
     parser.add_argument("--retry-after", type=float, default=1.0)
     parser.add_argument("--parallel", type=int, default=2, help="runs at once")
+    parser.add_argument("--cli", action="store_true", help="run `longsum summarize` itself")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "bench-faults-key")
     os.environ.pop("LONGSUM_BLOCK_REAL_MODELS", None)

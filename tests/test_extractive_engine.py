@@ -406,3 +406,13 @@ def test_span_mean_rows_are_unit_and_one_span_is_its_own_vector() -> None:
     assert np.linalg.norm(rows[2]) == pytest.approx(1.0, abs=1e-5)
     assert np.isfinite(rows).all()
     assert embedder.embed([]).shape == (0, 384)
+
+
+def test_a_section_without_a_keyphrase_still_has_topics(engine: ExtractiveEngine) -> None:
+    # A stretch of numbers with a filler or two has no keyphrase; its section was refused
+    # by the draft's schema (no topics) and the run stopped with a pydantic error.
+    points = ["412 77 903 15 640 22 318.", "8 51 260 744 19 3 577 ok then."]
+    text = "\n".join(points)
+    theme = engine.embedder.embed([text])[0]
+    draft = engine.section(points, text, theme, reserve="12 44 ok then 90 31 then")
+    assert draft.topics and all(t.strip() for t in draft.topics)

@@ -201,3 +201,11 @@ def test_the_done_line_names_degraded_chunks(
     assert done.exit_code == 0, done.output
     assert "note: 1 of " in done.stderr and "were summarized without the model" in done.stderr
     assert "requests, retries included" in done.stderr
+
+
+def test_a_cut_off_answer_then_an_error_counts_both_requests(tmp_path: Path, seed: Path) -> None:
+    # The cut-off answer is asked again with a larger limit, and that request fails.
+    with FaultServer(script=["cut_off", "http500"], responder=ScriptedResponder()) as server:
+        result = run(seed, openai_services(tmp_path, server.base_url, concurrency=1))
+        sent = len(server.log)
+    assert result.extended["usage"]["requests"] == sent

@@ -585,3 +585,9 @@ def test_any_text_gives_a_transcript_or_an_input_error(
         assert "\n" not in str(exc) and "fuzz" in str(exc)
     else:
         assert t.utterances and all(u.text.strip() == u.text and u.text for u in t.utterances)
+
+
+@pytest.mark.parametrize("text", ["12 44 90\n31 7 8\n", "😀 🎉 🚀\n👍 👍\n", "... --- !!!\n"])
+def test_a_transcript_without_a_letter_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="holds no words"):
+        parse_text(text)

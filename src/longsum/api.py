@@ -191,6 +191,8 @@ def _resumable(exc: ModelError, finished: int, chunks: int) -> str:
     """A model failure's line, with what is kept and how to go on from it."""
     if not chunks:
         return str(exc)
+    if not finished:
+        return f"{exc}; no chunk's notes were written: check the provider, then run again"
     return (
         f"{exc}; {finished} of {chunks} chunks' notes are kept: run the same command again "
         "to resume (their notes are not asked for again)"

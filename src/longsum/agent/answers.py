@@ -155,7 +155,12 @@ def failure_of(exc: Exception, model_id: str) -> ModelError:
         return FatalModelError(f"{detail} (check the base URL)")
     if status is not None and 400 <= status < 500 and status not in _RETRIED_STATUS:
         return ModelError(detail)
-    if is_transient(exc) or _unreadable(exc):
+    if _unreadable(exc):
+        return RetryableModelError(
+            f"{model_id} sent a reply its client could not read ({type(exc).__name__}: "
+            f"{one_line(str(exc), 120)})"
+        )
+    if is_transient(exc):
         return RetryableModelError(detail, retry_after=retry_after_s(exc))
     return ModelError(detail)
 

@@ -33,7 +33,7 @@ from longsum.agent.answers import (
     validation_message,
 )
 from longsum.agent.partial_json import complete_prefix
-from longsum.errors import LongsumError
+from longsum.errors import LongsumError, ModelError
 from longsum.masking import one_line
 from longsum.masking import text_of as _text_of
 from longsum.tools.tokens import Tokenizer, get_tokenizer
@@ -119,7 +119,22 @@ class StructuredLLM:
         estimated = False
         while True:
             attempts += 1
-            raw, answer = await self._invoke(list(messages), schema, limit, temperature)
+            try:
+                raw, answer = await self._invoke(list(messages), schema, limit, temperature)
+            except ModelError as exc:
+                if attempts > 1:  # the cut-off answers before this request were sent too
+                    exc.record = CallRecord(
+                        node=node,
+                        model=self.model_id,
+                        prompt_tokens=prompt_tokens,
+                        completion_tokens=completion_tokens,
+                        latency_s=time.perf_counter() - started,
+                        finish_reason=None,
+                        attempts=attempts,
+                        estimated=estimated,
+                        failed=True,
+                    )
+                raise
             usage = raw.usage_metadata
             if usage:
                 prompt_tokens += int(usage.get("input_tokens", 0))

@@ -192,6 +192,8 @@ class ExtractiveEngine:
                 else:
                     bullets += self._pick(pool, vectors, focus, want, cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
+        # No keyphrase at all (a stretch of numbers and fillers): its commonest words.
+        labels = labels or _commonest(f"{text}\n{reserve}", SECTION_TOPICS + 1)
         title = section_title(labels, self.embedder)
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
 
@@ -296,7 +298,17 @@ class ExtractiveEngine:
             score = score - GENERIC_PENALTY * (vectors @ unit(np.asarray(transcript)))
         order = np.argsort(-score, kind="stable")
         labels = [found[i].label for i in order if names_a_subject(found[i].label)]
+        # None names a subject (a text of numbers and fillers): its phrases as they are, so a
+        # section still has topics (validation then judges them like any other).
+        labels = labels or [found[i].label for i in order]
         return list(dict.fromkeys(labels))[:top_n]
+
+
+def _commonest(text: str, n: int) -> list[str]:
+    """The ``n`` commonest words of three letters or more (of any script), or the text's
+    first letters when it has no such word; a text without letters was refused on reading."""
+    words = Counter(re.findall(r"[^\W\d_]{3,}", text.casefold())).most_common(n)
+    return [w for w, _ in words] or re.findall(r"[^\W\d_]+", text)[:1] or ["-"]
 
 
 def _lengths(spans: Sequence[str]) -> NDArray[np.float64]:

@@ -76,7 +76,9 @@ def check_map(state: SummarizeState, model: str) -> None:
     notes = state.get("chunk_notes", [])
     fatal = next((r for r in failed if r.get("fatal")), None)
     if fatal is not None:
-        raise ModelError(f"{fatal.get('error', 'unknown')}; {len(failed)} chunk(s) failed")
+        raise ModelError(
+            f"{fatal.get('error', 'unknown')}; {len(failed)} of {len(notes)} chunks failed"
+        )
     if notes and all(n.degraded for n in notes):
         raise ModelError(
             f"every one of the {len(notes)} chunks failed at {model}; the first: "
