@@ -4,6 +4,7 @@ SDK, httpx) against the fault server on 127.0.0.1: what each fault does to a run
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,13 @@ def test_a_failed_chunk_is_reported_and_not_cached(tmp_path: Path, seed: Path) -
     failed = [c for c in result.extended["calls"] if c.get("failed")]
     assert len(failed) == 1 and failed[0]["requests"] == 2
     assert result.extended["usage"]["failed_calls"] == 1
+    # The trace says so too: the failed call, and the chunk taken without the model.
+    trace = next((tmp_path / "cache" / "runs").glob("*/trace.jsonl")).read_text()
+    events = [json.loads(line) for line in trace.splitlines()]
+    assert [e["chunk"] for e in events if e["event"] == "repair" and e.get("degraded")] == [
+        degraded[0]["chunk"]
+    ]
+    assert any(e["event"] == "llm_call" and e.get("failed") for e in events)
     # The next run on the same transcript asks for the failed chunk's notes again (the
     # finished ones come from the cache): a fallback is never cached as the model's notes.
     again = ScriptedResponder()
@@ -199,7 +207,7 @@ def test_the_done_line_names_degraded_chunks(
         env = {"LONGSUM_OPENAI_BASE_URL": server.base_url, "LONGSUM_LLM_ATTEMPTS": "2"}
         done = CliRunner().invoke(app, args, env=env)
     assert done.exit_code == 0, done.output
-    assert "note: 1 of " in done.stderr and "were summarized without the model" in done.stderr
+    assert "note: 1 of " in done.stderr and "summarized without the model" in done.stderr
     assert "requests, retries included" in done.stderr
 
 

@@ -153,7 +153,12 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if kind == "stall":
                 server.stall()
-            self._json(200, _completion(request, kind, server.responder))
+            try:
+                answer = _completion(request, kind, server.responder)
+            except Exception as exc:  # the responder's own failure, answered as a 500
+                self._json(500, {"error": {"message": str(exc), "type": "server_error"}})
+            else:
+                self._json(200, answer)
 
     def _json(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None

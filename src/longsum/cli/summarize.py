@@ -223,7 +223,8 @@ def _left_line(result: RunResult) -> str:
         chunks = len(result.extended["chunks"])
         ids = ", ".join(d["chunk"] for d in degraded[:5]) + (", ..." if len(degraded) > 5 else "")
         said += (
-            f"note: {len(degraded)} of {chunks} chunks ({ids}) were summarized without the "
+            f"note: {len(degraded)} of {chunks} chunks ({ids}) "
+            f"{'was' if len(degraded) == 1 else 'were'} summarized without the "
             f"model, its calls having failed (first: {degraded[0]['error']}); listed under "
             "degraded in --format extended\n"
         )

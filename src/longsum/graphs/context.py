@@ -30,12 +30,6 @@ context (used when a run passes none)."""
 
 _BUILT: dict[str, Services] = {}
 _LOCK = threading.Lock()
-_SAMPLE = (
-    "We trained the model on a small cluster of graphics cards. The training data came "
-    "from public podcasts and lectures. Later we measured how often the summaries "
-    "invented facts, and the numbers surprised everyone on the team."
-)
-"""What :func:`_warm_up` has the offline engine take notes on."""
 
 
 @dataclass
@@ -67,24 +61,10 @@ class Context:
                 from longsum.graphs.services import build_services
                 from longsum.settings import load_settings
 
-                services = build_services(
+                _BUILT[key] = build_services(
                     load_settings(**self.settings), model=self.model, map_model=self.map_model
                 )
-                _warm_up(services)
-                _BUILT[key] = services
             return _BUILT[key]
-
-
-def _warm_up(services: Services) -> None:
-    """Have the offline engine (when it writes) take notes once, so what it loads on first
-    use (word lists, KeyBERT, scikit-learn) is loaded now, in the caller's thread.
-
-    The engine's writer does its work inside async nodes, on the event loop, where a
-    LangGraph server refuses blocking calls (a file read, an import); services are first
-    resolved by ``split_transcript``, a sync node LangGraph runs in a worker thread.
-    """
-    if services.engine == "extractive":
-        services.fallback.extractor.chunk_notes(_SAMPLE, ["Host", "Guest"])
 
 
 def services_of(runtime: Runtime[Context]) -> Services:

@@ -127,6 +127,10 @@ class TraceRecorder(BaseCallbackHandler):
         span = self._close(run_id)
         if span is None:
             return
+        # An error handler answers with a Command: its update is what it wrote.
+        outputs = (
+            getattr(outputs, "update", outputs) if type(outputs).__name__ == "Command" else outputs
+        )
         update = outputs if isinstance(outputs, Mapping) else {}
         self._write_calls(span, update.get("calls") or [])
         self._write_update(span, update)
@@ -245,6 +249,9 @@ class TraceRecorder(BaseCallbackHandler):
                     "finish_reason",
                     "estimated",
                     "kept_partial",
+                    "requests",
+                    "failed",
+                    "error",
                 )
             }
             fields["latency_s"] = round(float(fields["latency_s"] or 0.0), 3)

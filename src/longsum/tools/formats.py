@@ -29,6 +29,7 @@ __all__ = [
     "read_speaker",
     "read_timestamped",
     "refuse_endless_words",
+    "refuse_wordless",
 ]
 
 Raw = tuple[float | None, float | None, str | None, str]
@@ -86,6 +87,13 @@ def refuse_endless_words(said: str, text: str, source: str) -> None:
         f"{source}: {where} has no word boundaries in {shown} (no space, longer than "
         f"{MAX_WORD_CHARS} characters): that is not speech; remove it or break it into words"
     )
+
+
+def refuse_wordless(utterances: list[str], source: str) -> None:
+    """Raise :class:`InputError` when no utterance holds a letter (numbers, emoji, symbols):
+    there is nothing to summarize, and no keyphrase to name a section by."""
+    if not any(ch.isalpha() for said in utterances for ch in said):
+        raise InputError(f"{source} holds no words, only numbers and symbols: nothing to summarize")
 
 
 # ---------------------------------------------------------------- timestamps and speakers

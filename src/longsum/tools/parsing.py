@@ -204,8 +204,7 @@ def parse_text(
             f"{source} has no utterance with text when read as {fmt.value}; check the file, "
             "or pass --input-format to read it as another format"
         )
-    if not any(ch.isalpha() for raw in kept for ch in raw[3]):  # numbers, emoji, symbols
-        raise InputError(f"{source} holds no words, only numbers and symbols: nothing to summarize")
+    formats.refuse_wordless([said for *_, said in kept], source)
     if fmt is TranscriptFormat.TIMESTAMPED:
         _end_at_next_start(kept)
     utterances = [

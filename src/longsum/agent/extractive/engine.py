@@ -29,7 +29,7 @@ from longsum.agent.extractive.bullets import at_least_two, candidates, said, spe
 from longsum.agent.extractive.complexity import complexities, rare_share
 from longsum.agent.extractive.intro import introduction
 from longsum.agent.extractive.keyphrases import KeyphraseExtractor
-from longsum.agent.extractive.labels import names_a_subject, section_title
+from longsum.agent.extractive.labels import commonest_words, names_a_subject, section_title
 from longsum.agent.extractive.select import mmr, unit
 from longsum.agent.fields import field_vectors, rank_fields
 from longsum.agent.schemas import (
@@ -193,7 +193,7 @@ class ExtractiveEngine:
                     bullets += self._pick(pool, vectors, focus, want, cleaned=True)
         labels = self._particular_phrases(text, focus, transcript, top_n=SECTION_TOPICS + 1)
         # No keyphrase at all (a stretch of numbers and fillers): its commonest words.
-        labels = labels or _commonest(f"{text}\n{reserve}", SECTION_TOPICS + 1)
+        labels = labels or commonest_words(f"{text}\n{reserve}", SECTION_TOPICS + 1)
         title = section_title(labels, self.embedder)
         return SectionDraft(title=title, bullets=bullets, topics=labels[:SECTION_TOPICS])
 
@@ -302,13 +302,6 @@ class ExtractiveEngine:
         # section still has topics (validation then judges them like any other).
         labels = labels or [found[i].label for i in order]
         return list(dict.fromkeys(labels))[:top_n]
-
-
-def _commonest(text: str, n: int) -> list[str]:
-    """The ``n`` commonest words of three letters or more (of any script), or the text's
-    first letters when it has no such word; a text without letters was refused on reading."""
-    words = Counter(re.findall(r"[^\W\d_]{3,}", text.casefold())).most_common(n)
-    return [w for w, _ in words] or re.findall(r"[^\W\d_]+", text)[:1] or ["-"]
 
 
 def _lengths(spans: Sequence[str]) -> NDArray[np.float64]:

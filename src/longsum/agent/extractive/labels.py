@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 from longsum.agent.extractive.bullets import PROFANITY
@@ -9,7 +11,7 @@ from longsum.agent.extractive.select import unit
 from longsum.embedding import Embedder
 from longsum.tools.prose import AUXILIARIES
 
-__all__ = ["RELATED_TITLE", "names_a_subject", "section_title"]
+__all__ = ["RELATED_TITLE", "commonest_words", "names_a_subject", "section_title"]
 
 RELATED_TITLE = 0.5
 """Similarity above which two keyphrases name one subject ("Pricing" and "Paid Tiers")."""
@@ -41,3 +43,10 @@ def section_title(labels: Sequence[str], embedder: Embedder) -> str:
         if float(first @ second) >= RELATED_TITLE or len(labels[0]) < 4:
             return f"{labels[0]} and {labels[1]}"
     return labels[0] if len(labels[0]) >= 4 else f"{labels[0]} Discussion"
+
+
+def commonest_words(text: str, n: int) -> list[str]:
+    """The ``n`` commonest words of three letters or more (of any script), or the text's
+    first letters when it has no such word; a text without letters was refused on reading."""
+    words = Counter(re.findall(r"[^\W\d_]{3,}", text.casefold())).most_common(n)
+    return [w for w, _ in words] or re.findall(r"[^\W\d_]+", text)[:1] or ["-"]
