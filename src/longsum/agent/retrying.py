@@ -64,6 +64,9 @@ class CallPolicy:
     """The longest backoff (a ``Retry-After`` may ask longer, up to two minutes)."""
     give_up_after: int = 18
     """Failed requests in a row (across calls) after which the provider is given up on."""
+    give_up_for_s: float = 60.0
+    """How long it stays given up on: later runs of a long-lived process (a LangGraph
+    server, an agent) try it again."""
 
 
 def call_policy(settings: Settings) -> CallPolicy:
@@ -100,8 +103,8 @@ class Retrier:
 
     One per writer, shared by every run of a process: its slots are kept per event loop (a
     semaphore belongs to the loop it first waited in; ``asyncio.run`` after ``asyncio.run``
-    gets fresh ones). Once it has given up on its provider it stays so: build new services
-    (a new run of the CLI) to try again.
+    gets fresh ones). Once it has given up on its provider it stays so for
+    ``policy.give_up_for_s``; a later call tries the provider again.
     """
 
     def __init__(self, policy: CallPolicy, *, model_id: str, width: int) -> None:
@@ -112,6 +115,7 @@ class Retrier:
         self.given_up: str | None = None
         """Why the provider was given up on (every further call fails at once)."""
         self._not_before = 0.0
+        self._given_up_at = 0.0
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary()
         )
@@ -128,7 +132,9 @@ class Retrier:
             # Checked once a slot is had: the calls queued behind the ones that gave up
             # must not each try the dead provider again.
             if self.given_up is not None:
-                raise ProviderGivenUp(self.given_up)
+                if time.monotonic() - self._given_up_at < self.policy.give_up_for_s:
+                    raise ProviderGivenUp(self.given_up)
+                self.given_up, self.failed_in_row = None, 0
             # A rate limit is the key's, not the call's: after a Retry-After nothing is
             # sent before it has passed (waited with the slot held, before the timer starts).
             pause = self._not_before - time.monotonic()
@@ -174,7 +180,7 @@ class Retrier:
         except FatalModelError as exc:
             exc.record = _total(failures, failed=True) if failures else None
             if self.given_up is None:  # a refused key: no call of this writer will do better
-                self.given_up = one_line(str(exc), 300)
+                self.given_up, self._given_up_at = one_line(str(exc), 300), time.monotonic()
             raise
         except ModelError as exc:
             exc.record = _total(failures, failed=True)
@@ -195,6 +201,7 @@ class Retrier:
         """One more request failed; give up on the provider after too many in a row."""
         self.failed_in_row += 1
         if self.failed_in_row >= self.policy.give_up_after and self.given_up is None:
+            self._given_up_at = time.monotonic()
             self.given_up = (
                 f"{self.model_id} failed {self.failed_in_row} requests in a row; "
                 f"the last: {one_line(str(exc), 240)}"
