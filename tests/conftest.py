@@ -55,7 +55,12 @@ def _block_real_models() -> object:
 
     # Retries back off for hundredths of a second, not seconds (a test of the backoff
     # itself sets its own).
-    forced = {"LONGSUM_BLOCK_REAL_MODELS": "1", "LONGSUM_LLM_BACKOFF": "0.01"}
+    # And no developer's own config file reaches a test.
+    forced = {
+        "LONGSUM_BLOCK_REAL_MODELS": "1",
+        "LONGSUM_LLM_BACKOFF": "0.01",
+        "LONGSUM_CONFIG": "/nonexistent/longsum-tests/config.toml",
+    }
     previous = {name: os.environ.get(name) for name in forced}
     os.environ.update(forced)
     yield

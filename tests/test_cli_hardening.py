@@ -305,6 +305,7 @@ def _commands() -> dict[str, dict[str, str]]:
             for opt in [*getattr(p, "opts", []), *getattr(p, "secondary_opts", [])]
         }
         found[name] = {o: n for o, n in options.items() if o.startswith("--")}
+        found[name]["--help"] = "help"  # every command's, added by Click
         for sub_name, sub in (getattr(command, "commands", None) or {}).items():
             walk(sub, f"{name} {sub_name}".strip())
 
@@ -430,7 +431,7 @@ def test_a_terminal_on_stdin_is_told_what_longsum_waits_for(
     assert piped.exit_code == 0 and piped.stderr == ""  # a pipe: nobody to tell
     # The module, by import: the attribute longsum.cli.app is the Typer app itself.
     cli_app = importlib.import_module("longsum.cli.app")
-    monkeypatch.setattr(cli_app, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_app, "stdin_is_terminal", lambda: True)
     result = runner.invoke(app, ["chunk", "-", "--json"], input="[00:00:01] Ann: Hello there.\n")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [STDIN_PROMPT]

@@ -47,8 +47,11 @@ def seed(shared_dir: Path) -> Path:
     return shared_dir / "data/seed_transcripts/hashing.txt"
 
 
-def test_plan_matches_the_run_call_for_call(tmp_path: Path, seed: Path) -> None:
-    settings = load_settings(cache_dir=tmp_path, vector_store="memory")
+@pytest.mark.parametrize("language", [None, "Haitian Creole"])
+def test_plan_matches_the_run_call_for_call(
+    tmp_path: Path, seed: Path, language: str | None
+) -> None:
+    settings = load_settings(cache_dir=tmp_path, vector_store="memory", language=language)
     tokenizer = get_tokenizer()
     chunks = graph_chunks(seed, settings, tokenizer)
     planned = estimate_calls(chunks, settings, tokenizer)

@@ -69,6 +69,9 @@ def test_every_node_run_has_a_start_and_an_end_with_its_duration(
     assert all(ends[s]["t"] >= starts[s]["t"] for s in starts)
     chunks = len(dpo_run["result"].extended["chunks"])
     assert Counter(e["node"] for e in starts.values())["summarize_chunk"] == chunks
+    # Each map task's start names its chunk (`longsum trace` labels its rows with it).
+    named = sorted(e.get("chunk") for e in starts.values() if e["node"] == "summarize_chunk")
+    assert named == [c["id"] for c in dpo_run["result"].extended["chunks"]]
     assert [e["event"] for e in (events[0], events[-1])] == ["run_start", "run_end"]
 
 

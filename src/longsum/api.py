@@ -110,7 +110,8 @@ async def run_summary(
     unfinished run (finished chunks are not summarized again) or returns the finished one,
     on the same transcript only: an id that holds a run on another one raises
     :class:`~longsum.errors.ConfigError` (the earlier summary is no answer to it).
-    ``on_event(node, update)`` is called for every node update, for progress displays.
+    ``on_event(node, update)`` is called for every node update, for progress displays, and
+    with ``{"progress": {"indexing": done, "total": n}}`` as ``index_chunks`` embeds.
     ``speakers`` names a diarizer's labels (``{"SPEAKER_00": "Naval"}``). ``title`` is the
     document's title (``extended["transcript"]["title"]``, the Markdown heading); without
     it the title is the source's own, else the cleaned file name (see
@@ -165,10 +166,17 @@ async def run_summary(
             finished = 0  # chunks whose notes the model wrote (kept in the node cache)
             try:
                 async for mode, chunk in graph.astream(
-                    graph_input, config, context=context, stream_mode=["updates", "values"]
+                    graph_input,
+                    config,
+                    context=context,
+                    stream_mode=["updates", "values", "custom"],
                 ):
                     if mode == "values":
                         final = chunk
+                        continue
+                    if mode == "custom":  # a node's own progress, e.g. index_chunks'
+                        if on_event is not None and isinstance(chunk, dict):
+                            on_event("index_chunks", {"progress": chunk})
                         continue
                     cached = "__metadata__" in chunk
                     for node, update in chunk.items():

@@ -1,8 +1,9 @@
-"""One settings object, one precedence order: argument, then environment, then default.
+"""One settings object, one precedence order: argument > environment > config file > default.
 
 Every knob of longsum is a field of :class:`Settings`. A value passed as an argument
 (``Settings(max_tokens=2000)``, or a CLI option) wins; otherwise the environment variable
-``LONGSUM_<FIELD>`` (``LONGSUM_MAX_TOKENS=2000``); otherwise the default written here.
+``LONGSUM_<FIELD>`` (``LONGSUM_MAX_TOKENS=2000``); otherwise the user's config file
+(:mod:`longsum.settings_file`); otherwise the default written here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from longsum.errors import ConfigError
+from longsum.settings_file import customise_sources
 
 __all__ = ["Settings", "load_settings"]
 
@@ -26,6 +28,11 @@ class Settings(BaseSettings):
     """Everything longsum can be told, with its default and the reason for it."""
 
     model_config = SettingsConfigDict(env_prefix="LONGSUM_", extra="forbid", frozen=True)
+
+    @classmethod
+    def settings_customise_sources(cls, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
+        """Argument, then environment, then the config file; the defaults last."""
+        return customise_sources(*args, **kwargs)
 
     max_tokens: int = Field(
         default=3000,
@@ -99,6 +106,13 @@ class Settings(BaseSettings):
             "provider:model for every LLM step (openai:gpt-4o-mini, llamacpp:/path/m.gguf, "
             "...); None = the offline extractive engine, which needs no model at all."
         ),
+    )
+    language: str | None = Field(
+        default=None,
+        description="Language the model writes the summary in; None = the transcript's own.",
+    )
+    output_format: str = Field(
+        default="json", description="summarize's output: json, markdown or extended."
     )
     map_model: str | None = Field(
         default=None,

@@ -13,8 +13,10 @@ from importlib.metadata import entry_points
 
 from longsum.cli import (  # noqa: F401  (registers the commands)
     chunk,
+    config,
     graph,
     inspect,
+    report,
     summarize,
     validate,
 )

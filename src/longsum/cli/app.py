@@ -18,10 +18,13 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.text import Text
+
+# typer ships its own copy of Click: its usage errors are that copy's, not ``click``'s.
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from longsum.errors import LongsumError
+from longsum.errors import ConfigError, LongsumError
 from longsum.masking import one_line
 from longsum.settings import Settings
 
@@ -38,6 +41,8 @@ __all__ = [
     "out",
     "read_terminal_stdin",
     "read_transcript_file",
+    "stdin_is_terminal",
+    "usage_error",
 ]
 
 DEBUG_ENV = "LONGSUM_DEBUG"
@@ -55,9 +60,17 @@ T = TypeVar("T")
 class _GuardedGroup(TyperGroup):
     """The command group: whatever escapes a command ends as one line and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            raise usage_error(exc) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:  # a bad option or argument of a command
+            raise usage_error(exc) from None
         except (typer.Exit, typer.Abort, TyperException):
             raise  # typer's own exits and usage errors, already one line
         except LongsumError as exc:
@@ -77,7 +90,7 @@ app = typer.Typer(
     cls=_GuardedGroup,
     help="Structured summaries of long transcripts (podcasts, lectures, meetings).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -87,34 +100,52 @@ app = typer.Typer(
 out = Console(width=None if sys.stdout.isatty() else 160, markup=False)
 err = Console(stderr=True, soft_wrap=True, markup=False)
 
+_DEFAULTS = Settings.model_fields
+
+
+def default_of(field: str) -> Any:
+    """The default of the :class:`Settings` field ``field``, for an option's help text."""
+    value = _DEFAULTS[field].default
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 MaxTokens = Annotated[
     int | None,
-    typer.Option("--max-tokens", help="Largest chunk in tokens [env LONGSUM_MAX_TOKENS; 3000]."),
+    typer.Option(
+        "--max-tokens",
+        help=f"Largest chunk in tokens [env LONGSUM_MAX_TOKENS; {default_of('max_tokens')}].",
+    ),
 ]
 Overlap = Annotated[
     int | None,
-    typer.Option("--overlap", help="Tokens repeated from the previous chunk [80]."),
+    typer.Option(
+        "--overlap",
+        help="Tokens repeated from the previous chunk "
+        f"[env LONGSUM_OVERLAP_TOKENS; {default_of('overlap_tokens')}].",
+    ),
 ]
 Format = Annotated[
     str | None,
     typer.Option(
         "--input-format",
-        "--format",
-        "-f",
-        help="text|timestamped|speaker|vtt|srt|whisper (default: detect).",
+        help="Transcript format: text|timestamped|speaker|vtt|srt|whisper "
+        "[env LONGSUM_INPUT_FORMAT; detect].",
     ),
 ]
 Encoding = Annotated[
     str | None,
     typer.Option(
         "--encoding",
-        help="Text encoding of the transcript file [env LONGSUM_TEXT_ENCODING; utf-8].",
+        help="Text encoding of the transcript file "
+        f"[env LONGSUM_TEXT_ENCODING; {default_of('text_encoding')}].",
     ),
 ]
 MaxInputMb = Annotated[
     float | None,
     typer.Option(
-        "--max-input-mb", help="Largest file accepted, in MB [env LONGSUM_MAX_INPUT_MB; 32]."
+        "--max-input-mb",
+        help="Largest file accepted, in MB "
+        f"[env LONGSUM_MAX_INPUT_MB; {default_of('max_input_mb')}].",
     ),
 ]
 
@@ -123,6 +154,32 @@ def _error_line(message: str) -> Text:
     # Text, not markup: the message is printed as it is, brackets and all.
     # Masked: a provider's error may echo a key that has no tell-tale shape.
     return Text.assemble(("longsum: error:", "bold red"), " ", one_line(message, 100_000))
+
+
+def usage_error(exc: UsageError) -> typer.Exit:
+    """Print Click's usage error as the one-line error with a hint; return exit code 2."""
+    where = exc.ctx.command_path if exc.ctx is not None else "longsum"
+    message = exc.format_message().rstrip(".")
+    err.print(_error_line(f"{message} (see {where} --help)"), highlight=False)
+    return typer.Exit(ConfigError.exit_code)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"longsum {version('longsum')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Structured summaries of long transcripts (podcasts, lectures, meetings)."""
 
 
 def fail(exc: LongsumError) -> typer.Exit:
@@ -160,7 +217,8 @@ def guarded(action: Callable[[], T]) -> T:
         raise fail(exc) from None
 
 
-def _stdin_is_terminal() -> bool:
+def stdin_is_terminal() -> bool:
+    """Whether standard input is a terminal (someone would have to type the text)."""
     try:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stdin
@@ -174,7 +232,7 @@ def read_terminal_stdin(settings: Settings) -> None:
     blocked on a terminal keeps the process alive), and kept in memory as ``sys.stdin``
     for the reader of ``-`` to take. A pipe or a file is left alone: nobody is typing.
     """
-    if not _stdin_is_terminal():
+    if not stdin_is_terminal():
         return
     err.print(STDIN_PROMPT, highlight=False)
     limit = int(settings.max_input_mb * 1024 * 1024)

@@ -39,8 +39,8 @@ def chunk(
 ) -> None:
     """Parse and chunk transcripts: a chunk table for one file, a row per file for several.
 
-    This is the first stage of the summarization pipeline; the summarization graph itself
-    is not built yet.
+    The graph's first step (split_transcript) chunks the same way, bounds permitting; no
+    model and no embedder is loaded.
     """
     from longsum.tools.chunking import chunk_transcript
     from longsum.tools.tokens import get_tokenizer

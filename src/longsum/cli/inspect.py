@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from longsum.cli.app import app, fail, guarded, out
+from longsum.cli.app import app, err, fail, guarded, out
 from longsum.errors import InputError
 from longsum.settings import load_settings
 
@@ -50,7 +50,9 @@ def _model(meta: dict[str, Any]) -> str:
     names = dict.fromkeys(str(models[k]) for k in ("map", "reduce") if models.get(k))
     shown = " / ".join(names) or "?"
     engine = meta.get("engine")
-    return shown if engine in (None, "llm") else f"{engine}: {shown}"
+    if engine in (None, "llm") or shown.startswith(f"{engine}:"):
+        return shown  # the offline engine's model is already "extractive:<embedder>"
+    return f"{engine}: {shown}"
 
 
 @app.command()
@@ -161,6 +163,8 @@ def _timeline(title: str, events: list[dict[str, Any]]) -> Table:
     table.add_column("event")
     table.add_column("dur", justify="right")
     table.add_column("details", overflow="fold")
+    # A map task's node_start names its chunk; its other rows (calls, end) name the span.
+    chunks = {e["span"]: e["chunk"] for e in events if e.get("chunk") and e.get("span")}
     for e in events:
         if e["event"] == "run_start" and table.row_count:
             table.add_section()  # a resumed thread: a new invocation starts
@@ -169,14 +173,22 @@ def _timeline(title: str, events: list[dict[str, Any]]) -> Table:
         detail = describe(e) if describe is not None else ""
         table.add_row(
             f"{e.get('t', 0):.3f}",
-            # The span tells apart the parallel runs of one node (and links their rows).
-            f"{e['node']} #{str(e.get('span', ''))[:4]}" if e.get("node") else "",
+            _node_label({**e, "chunk": e.get("chunk") or chunks.get(e.get("span"))}),
             e["event"],
             _seconds(duration),
             Text(detail),  # Text, not markup: prompts and errors hold brackets
             style=_style(e),
         )
     return table
+
+
+def _node_label(e: dict[str, Any]) -> str:
+    """The node of an event with what tells its parallel runs apart (and links their rows):
+    the chunk it works on when the event names one, else its span's short id."""
+    if not e.get("node"):
+        return ""
+    tag = e.get("chunk") or str(e.get("span") or "")[:4]
+    return f"{e['node']} #{tag}" if tag else str(e["node"])
 
 
 def _in_order(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -212,6 +224,13 @@ def _print_calls(events: list[dict[str, Any]]) -> None:
         out.print()
 
 
+def _status(meta: Path) -> str:
+    try:
+        return str(json.loads(meta.read_text(encoding="utf-8")).get("status", ""))
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
 @app.command()
 def trace(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or 'last'.")],
@@ -221,10 +240,13 @@ def trace(
     as_json: Annotated[bool, typer.Option("--json", help="The raw JSON lines.")] = False,
 ) -> None:
     """Show a run's trace as a timeline: nodes, LLM calls, retrieval, validation, repairs."""
-    from longsum.memory.runs import find_run, read_trace
+    from longsum.memory.runs import META, find_run, read_trace
 
     runs_dir = _runs_dir()
     folder = guarded(lambda: find_run(runs_dir, run))
+    if run == "last" and _status(folder / META) == "running":
+        note = f"note: no run has ended yet; run {folder.name} is still running"
+        err.print(note, highlight=False)
     events = guarded(lambda: read_trace(folder))
     if node is not None:
         nodes = sorted({str(e["node"]) for e in events if e.get("node")})

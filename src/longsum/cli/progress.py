@@ -57,9 +57,14 @@ class RunProgress:
         """LLM calls made by this run (cached answers cost nothing now, so are not counted)."""
         self.tokens = 0
         """Prompt plus completion tokens of those calls."""
+        self.indexing: tuple[int, int] | None = None
+        """Spans embedded of those to embed, while ``index_chunks`` runs."""
+        self._indexing_since: float | None = None
         self._every_s = every_s
         self._clock = clock
         self._began = clock()
+        self._updated = self._began
+        """When the last node update came."""
         self._last_line = self._began
         self._progress: Progress | None = None
         self._task: TaskID | None = None
@@ -97,8 +102,25 @@ class RunProgress:
             self._progress.stop()
             self._progress = None
 
+    def eta(self) -> float | None:
+        """Seconds the indexing still needs at its pace so far (None when unknown)."""
+        if self.indexing is None or self._indexing_since is None or not self.indexing[0]:
+            return None
+        done, total = self.indexing
+        return (self._clock() - self._indexing_since) / done * (total - done)
+
+    def _indexing_text(self) -> str:
+        if self.indexing is None:
+            return ""
+        eta = self.eta()
+        left = f", ETA {eta:.0f} s" if eta is not None else ""
+        return f"{self.indexing[0]}/{self.indexing[1]} spans embedded{left}"
+
     def status(self) -> str:
-        """One line: elapsed time, node, chunks done of total, tokens."""
+        """One line: elapsed time, node, chunks done of total, tokens (and, while indexing,
+        spans embedded of total with an ETA)."""
+        if self.node == "index_chunks" and self.indexing is not None:
+            return f"{self.elapsed:7.1f} s  index_chunks: {self._indexing_text()}"
         total = "?" if self.chunks_total is None else str(self.chunks_total)
         cached = f" ({self.cached_chunks} cached)" if self.cached_chunks else ""
         calls = f", {self.calls} LLM calls, {self.tokens:,} tokens" if self.calls else ""
@@ -108,7 +130,13 @@ class RunProgress:
         )
 
     def update(self, node: str, event: Mapping[str, Any]) -> None:
-        """Take one node update (``{"update": ..., "cached": bool}``) and show it."""
+        """Take one node update (``{"update": ..., "cached": bool}``), or a node's progress
+        (``{"progress": {"indexing": done, "total": n}}``), and show it."""
+        progress = event.get("progress")
+        if isinstance(progress, Mapping) and "indexing" in progress:
+            self._indexed(int(progress["indexing"]), int(progress.get("total", 0)))
+            return
+        self._updated = self._clock()
         update = event.get("update")
         update = update if isinstance(update, Mapping) else {}
         cached = bool(event.get("cached"))
@@ -135,6 +163,17 @@ class RunProgress:
                 tokens=f"{self.tokens:,}",
             )
         elif moved or (mapped and self._map_milestone()):
+            self._line()
+
+    def _indexed(self, done: int, total: int) -> None:
+        first = self._indexing_since is None
+        if first:  # indexing began when the node before it reported
+            self._indexing_since = self._updated
+        self.node = "index_chunks"
+        self.indexing = (done, total)
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, node=f"index_chunks {self._indexing_text()}")
+        elif first or done == total or self._clock() - self._last_line >= self._every_s:
             self._line()
 
     def _map_milestone(self) -> bool:

@@ -11,28 +11,36 @@ import typer
 
 from longsum.cli.app import (
     Encoding,
+    Format,
     MaxInputMb,
     MaxTokens,
     app,
+    default_of,
     err,
     fail,
     guarded,
     read_terminal_stdin,
+    stdin_is_terminal,
 )
+from longsum.cli.chapters import ChapterCount, chapters_text, prepare_chapters
 from longsum.errors import ConfigError, InputError
 from longsum.settings import Settings, load_settings
+from longsum.tools.chapters import KINDS
 from longsum.tools.speakers import parse_speaker_names
 
 if TYPE_CHECKING:
     from longsum.api import RunResult
 
-FORMATS = ("json", "markdown", "extended")
+FORMATS = ("json", "markdown", "extended", *KINDS)
 EXTRACTIVE_NOTICE = "no model configured: offline extractive engine; pass --model for an LLM"
 
 
 @app.command()
 def summarize(
-    file: Annotated[str, typer.Argument(help="A transcript file, or - for stdin.")],
+    file: Annotated[
+        str | None,
+        typer.Argument(help="A transcript file, or - for stdin (read when piped, too)."),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(
@@ -49,23 +57,35 @@ def summarize(
         Path | None, typer.Option("--output", "-o", help="Write the result here, not stdout.")
     ] = None,
     out_format: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
-            help="json (the contract), markdown (to read) or extended (json with section "
-            "times, sources, notes, usage).",
+            help="json (the contract), markdown (to read), extended (json with section "
+            "times, sources, notes, usage, chapters), chapters (YouTube), podcast-chapters "
+            "(Podcasting 2.0 JSON) or vtt-chapters (WebVTT) [env LONGSUM_OUTPUT_FORMAT; "
+            f"{default_of('output_format')}].",
         ),
-    ] = "json",
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            help="Language the model writes the summary in [env LONGSUM_LANGUAGE; the "
+            "transcript's own].",
+        ),
+    ] = None,
     concurrency: Annotated[
-        int | None, typer.Option("--concurrency", help="LLM calls in flight [4].")
+        int | None,
+        typer.Option(
+            "--concurrency",
+            help=f"LLM calls in flight [env LONGSUM_CONCURRENCY; {default_of('concurrency')}].",
+        ),
     ] = None,
     thread_id: Annotated[
         str | None, typer.Option("--thread-id", help="Checkpoint under this id; resume it.")
     ] = None,
     max_tokens: MaxTokens = None,
-    input_format: Annotated[
-        str | None, typer.Option("--input-format", help="Transcript format (default: detect).")
-    ] = None,
+    input_format: Format = None,
     encoding: Encoding = None,
     max_input_mb: MaxInputMb = None,
     trace_content: Annotated[
@@ -98,17 +118,32 @@ def summarize(
             "estimated tokens; load and call no model.",
         ),
     ] = False,
+    chapters: ChapterCount = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress and no notes: errors only.")
+    ] = False,
 ) -> None:
     """Summarize a transcript into the contract JSON (or Markdown, or the extended result).
 
     The result goes to stdout (or --output), progress and messages to stderr.
     """
-    if out_format not in FORMATS:
-        raise fail(ConfigError(f"unknown --format {out_format!r}: use {', '.join(FORMATS)}"))
+    if file is None:
+        if stdin_is_terminal():
+            raise fail(
+                ConfigError(
+                    "missing FILE: name a transcript file, pipe one in, or pass - to type it "
+                    "(see longsum summarize --help)"
+                )
+            )
+        file = "-"
+    if output is not None and not output.parent.is_dir():
+        raise fail(ConfigError(f"cannot write {output}: no folder {output.parent}"))
     settings = guarded(
         lambda: load_settings(
             model=model,
             map_model=map_model,
+            language=language,
+            output_format=out_format,
             concurrency=concurrency,
             max_tokens=max_tokens,
             input_format=input_format,
@@ -118,18 +153,25 @@ def summarize(
             trace_content=True if trace_content else None,
         )
     )
+    out_format = settings.output_format
+    if out_format not in FORMATS:
+        raise fail(ConfigError(f"unknown --format {out_format!r}: use {', '.join(FORMATS)}"))
     if dry_run:
         from longsum.cli.plan import print_plan
 
         guarded(lambda: print_plan(file, settings, extractive=_offline(settings)))
         return
+    count, timed = guarded(lambda: prepare_chapters(file, settings, out_format, chapters))
     names = guarded(lambda: parse_speaker_names(speakers or ""))
-    result = _run(file, settings, thread_id, names, title)
-    text = _render(result, out_format)
+    result = _run(file, settings, thread_id, names, title, quiet=quiet)
+    text = guarded(lambda: chapters_text(result, out_format, count, timed))
+    text = text or _render(result, out_format)
     if output is None:
         sys.stdout.write(text)
     else:
         guarded(lambda: _write(output, text))
+    if quiet:
+        return
     err.print(_done_line(result, output), highlight=False)
     if left := _left_line(result):
         err.print(left, highlight=False)
@@ -152,6 +194,8 @@ def _run(
     thread_id: str | None,
     speakers: dict[str, str],
     title: str | None = None,
+    *,
+    quiet: bool = False,
 ) -> RunResult:
     import asyncio
 
@@ -163,9 +207,11 @@ def _run(
         read_terminal_stdin(settings)  # before any model loads: the prompt shows at once
     services = guarded(lambda: build_services(settings))
     extractive = services.engine == "extractive"
-    progress = RunProgress(err)
+    progress = RunProgress(err, live=False if quiet else None)
 
     def on_event(node: str, event: dict[str, Any]) -> None:
+        if quiet:
+            return
         # Said once the transcript has been read, so a bad input stays a one-line error.
         if extractive and progress.node is None:
             err.print(f"longsum: {EXTRACTIVE_NOTICE}", highlight=False)

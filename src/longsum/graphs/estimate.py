@@ -27,6 +27,7 @@ from longsum.agent.prompts import (
     WRITE_INTRODUCTION,
     WRITE_SECTION,
     WRITE_TOPICS,
+    language_name,
     render,
 )
 from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, TopicsDraft
@@ -131,6 +132,8 @@ def estimate_calls(
     section_size = round(settings.section_max_tokens * FILL)
     overview_size = round(settings.overview_max_tokens * FILL)
     whole = span_text(chunks[0].start, chunks[-1].end)
+    # What the writer names (settings.language, else each piece's own language).
+    lang = settings.language or language_name(chunks[0].text)
 
     planned = [
         PlannedCall(
@@ -144,6 +147,7 @@ def estimate_calls(
                     total=len(chunks),
                     span=span_text(chunk.start, chunk.end),
                     text=chunk.text,
+                    language=settings.language or language_name(chunk.text),
                 ),
                 tokenizer,
             ),
@@ -165,6 +169,7 @@ def estimate_calls(
                 count=str(len(group)),
                 span=whole,
                 notes="",
+                language=lang,
             )
             planned.append(
                 PlannedCall(
@@ -191,6 +196,7 @@ def estimate_calls(
             working_title=_WORKING_TITLE,
             notes="",
             related="" if related else "(none)",
+            language=lang,
         )
         planned.append(
             PlannedCall(
@@ -204,8 +210,10 @@ def estimate_calls(
 
     # Both overview prompts read the five written sections.
     sections = SECTION_COUNT * section_size
-    intro = _overhead(WRITE_INTRODUCTION, IntroDraft, tokenizer, span=whole, sections="")
-    topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, sections="")
+    intro = _overhead(
+        WRITE_INTRODUCTION, IntroDraft, tokenizer, span=whole, sections="", language=lang
+    )
+    topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, sections="", language=lang)
     for what, base in (("introduction", intro), ("topics", topics)):
         planned.append(
             PlannedCall(

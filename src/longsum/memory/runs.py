@@ -1,8 +1,9 @@
 """Run records: one folder per run under ``settings.runs_dir()``, and finding them again.
 
 ``<runs_dir>/<run_id>/`` holds ``trace.jsonl`` (the events, see :mod:`longsum.memory.trace`),
-``meta.json`` (what ran and how it ended) and, for a finished run, ``result.json`` (the
-summary and the extended result). The run id is the thread id of a checkpointed run, so a
+``meta.json`` (what ran and how it ended), ``chunks.json`` (each chunk's own text, capped,
+for the run report's excerpts) and, for a finished run, ``result.json`` (the summary and the
+extended result). The run id is the thread id of a checkpointed run, so a
 resumed thread appends to the same trace and updates the same ``meta.json``.
 """
 
@@ -22,9 +23,22 @@ from longsum.memory.trace import TraceWriter
 from longsum.memory.tracer import TraceRecorder
 from longsum.settings import Settings
 
-__all__ = ["META", "RESULT", "TRACE", "RunRecord", "find_run", "list_runs", "read_trace"]
+__all__ = [
+    "CHUNKS",
+    "META",
+    "RESULT",
+    "TRACE",
+    "RunRecord",
+    "find_run",
+    "list_runs",
+    "read_chunk_texts",
+    "read_trace",
+]
 
-TRACE, META, RESULT = "trace.jsonl", "meta.json", "result.json"
+TRACE, META, RESULT, CHUNKS = "trace.jsonl", "meta.json", "result.json", "chunks.json"
+EXCERPT_CHARS = 16_000
+"""A chunk's text is kept up to here (a 3000-token chunk is about 12k characters): enough
+for the report to find a bullet's passage, bounded whatever the chunk size."""
 
 
 def _now() -> str:
@@ -44,6 +58,29 @@ def _write_json(path: Path, data: Any) -> None:
     part = path.with_suffix(path.suffix + ".part")
     part.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(part, path)
+
+
+class _ChunkKeeper(TraceRecorder):
+    """The trace recorder, also keeping the chunks' texts as the graph hands them over.
+
+    The extended result holds no chunk text; the report's excerpts need it. The chunks
+    pass through here anyway (the split node's update, the graph's final state), so no
+    file is read again and a transcript from standard input gets excerpts too.
+    """
+
+    chunk_texts: dict[str, str] | None = None
+
+    def on_chain_end(self, outputs: Any, **kwargs: Any) -> None:
+        """Keep the texts of any output that carries the chunks, then trace as usual."""
+        chunks = outputs.get("chunks") if isinstance(outputs, dict) else None
+        if self.chunk_texts is None and isinstance(chunks, list) and chunks:
+            texts = {
+                str(c.id): str(c.own_text)[:EXCERPT_CHARS]
+                for c in chunks
+                if hasattr(c, "id") and hasattr(c, "own_text")
+            }
+            self.chunk_texts = texts or None
+        super().on_chain_end(outputs, **kwargs)
 
 
 class RunRecord:
@@ -95,7 +132,7 @@ class RunRecord:
         self._before = before
         _write_json(self.folder / META, self.meta)
         writer = TraceWriter(self.folder / TRACE, self._began)
-        self.tracer = TraceRecorder(
+        self.tracer = _ChunkKeeper(
             writer, run_id=self.run_id, full_content=self.settings.trace_content
         )
         writer.write(
@@ -156,6 +193,9 @@ class RunRecord:
             **({"error": self.meta["error"]} if not ok else {}),
         )
         tracer.writer.close()
+        texts = getattr(tracer, "chunk_texts", None)
+        if texts:  # a resumed run that did not split again keeps the earlier file
+            _write_json(self.folder / CHUNKS, texts)
         _write_json(self.folder / META, self.meta)
 
 
@@ -177,6 +217,9 @@ def list_runs(runs_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
 def find_run(runs_dir: Path, ref: str) -> Path:
     """The folder of run ``ref``: a full id, a unique prefix of one, or ``last``.
 
+    ``last`` is the newest run that has ended (``ok`` or ``failed``), so that another
+    process's run still going is not taken for it; the newest run when none has ended.
+
     Raises :class:`~longsum.errors.InputError` naming how to list the runs.
     """
     runs = list_runs(runs_dir)
@@ -184,7 +227,8 @@ def find_run(runs_dir: Path, ref: str) -> Path:
     if not runs:
         raise InputError(f"no runs recorded in {runs_dir} yet (`longsum summarize` records one)")
     if ref == "last":
-        return runs[0][0]
+        ended = [folder for folder, meta in runs if meta.get("status") in ("ok", "failed")]
+        return ended[0] if ended else runs[0][0]
     ref = ref.rstrip("…")  # as `longsum runs` shortens a long id
     names = [folder.name for folder, _ in runs]
     if ref in names:
@@ -212,3 +256,10 @@ def read_trace(folder: Path) -> list[dict[str, Any]]:
         if isinstance(event, dict):
             events.append(event)
     return events
+
+
+def read_chunk_texts(folder: Path) -> dict[str, str]:
+    """Each chunk's own text (capped) as the run recorded it; ``{}`` for a run recorded
+    before chunk texts were kept, or when the file is unreadable."""
+    data = _read_json(folder / CHUNKS)
+    return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}

@@ -9,7 +9,8 @@ embedding a transcript is paid once whatever reads it.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,16 +18,43 @@ from numpy.typing import NDArray
 from longsum.embedding import Embedder
 from longsum.tools.sentences import informative_spans
 
-__all__ = ["CachedEmbedder", "SpanMeanEmbedder"]
+__all__ = ["CachedEmbedder", "Progress", "SpanMeanEmbedder"]
+
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)`` texts embedded after each batch of a call."""
 
 
 class CachedEmbedder:
-    """``base`` with a memo of the last ``max_items`` texts' vectors (exact text match)."""
+    """``base`` with a memo of the last ``max_items`` texts' vectors (exact text match).
 
-    def __init__(self, base: Embedder, max_items: int = 200_000) -> None:
+    New texts reach ``base`` in batches of ``batch_size``; while :meth:`reporting`, each
+    batch done is told to its hook (``done, total`` of the texts new to this call).
+    """
+
+    def __init__(self, base: Embedder, max_items: int = 200_000, batch_size: int = 256) -> None:
         self.base = base
         self.max_items = max_items
+        self.batch_size = batch_size
         self._memo: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._progress: Progress | None = None
+
+    @contextmanager
+    def reporting(self, progress: Progress) -> Iterator[None]:
+        """Tell ``progress`` each batch embedded by the calls made inside the block."""
+        before, self._progress = self._progress, progress
+        try:
+            yield
+        finally:
+            self._progress = before
+
+    def _embed_new(self, texts: list[str]) -> list[NDArray[np.float32]]:
+        if self._progress is None:
+            return list(self.base.embed(texts))
+        rows: list[NDArray[np.float32]] = []
+        for start in range(0, len(texts), self.batch_size):
+            rows.extend(self.base.embed(texts[start : start + self.batch_size]))
+            self._progress(len(rows), len(texts))
+        return rows
 
     @property
     def name(self) -> str:
@@ -43,7 +71,7 @@ class CachedEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        fresh = dict(zip(missing, self.base.embed(missing), strict=True)) if missing else {}
+        fresh = dict(zip(missing, self._embed_new(missing), strict=True)) if missing else {}
         rows = np.vstack([fresh[t] if t in fresh else self._memo[t] for t in texts])
         for text in texts:  # most recently used last; evict only after reading
             if text in self._memo:

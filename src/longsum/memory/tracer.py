@@ -120,7 +120,10 @@ class TraceRecorder(BaseCallbackHandler):
             span = _Span(node=str(node), span=run_id.hex[-8:], started=time.perf_counter())
             self._spans[run_id] = span
         step = (metadata or {}).get("langgraph_step")
-        self.writer.write("node_start", node=span.node, span=span.span, step=step)
+        # A map task names its chunk, so `longsum trace` rows read "summarize_chunk #c004".
+        chunk = _field(inputs.get("chunk"), "id") if isinstance(inputs, Mapping) else None
+        extra = {"chunk": chunk} if chunk else {}
+        self.writer.write("node_start", node=span.node, span=span.span, step=step, **extra)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """Close a node's span and write what its update holds."""

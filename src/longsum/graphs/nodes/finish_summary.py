@@ -14,6 +14,7 @@ from longsum.graphs.context import Context, services_of
 from longsum.graphs.notes import working_notes
 from longsum.graphs.services import Services
 from longsum.graphs.state import SummarizeState
+from longsum.tools.chapters import chapters_from_extended
 
 __all__ = ["extended_result", "fail_summary", "finish_summary", "usage"]
 
@@ -105,9 +106,13 @@ def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]
 
 
 def finish_summary(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The validated contract summary and the extended result."""
+    """The validated contract summary and the extended result (with its chapters)."""
     summary = Summary.model_validate(state["candidate"]).model_dump(mode="json", by_alias=True)
-    return {"summary": summary, "extended": extended_result(services_of(runtime), state)}
+    extended = extended_result(services_of(runtime), state)
+    # The five sections as chapters (first at 0, none under 10 s); a finer split is the
+    # caller's (longsum.tools.chapters), from this result and the transcript.
+    extended["chapters"] = chapters_from_extended(extended)
+    return {"summary": summary, "extended": extended}
 
 
 def fail_summary(state: SummarizeState, runtime: Runtime[Context]) -> dict[str, Any]:

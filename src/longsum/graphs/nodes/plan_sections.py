@@ -21,42 +21,10 @@ from longsum.contract import SECTION_COUNT
 from longsum.graphs.notes import working_notes
 from longsum.graphs.state import ChunkNotes, SectionPlan, SummarizeState
 
-__all__ = ["plan_sections", "segment", "working_title"]
+# The boundary search lives with the chapters, which split finer with it (re-exported here).
+from longsum.tools.chapters import BALANCE, segment
 
-BALANCE = 0.5
-"""Weight of the length penalty (coherence units per squared relative size deviation, times
-the ideal size): strong enough to split a single-topic talk evenly, weak enough that moving a
-boundary off a clear topic shift never pays."""
-
-
-def segment(vectors: np.ndarray, k: int = SECTION_COUNT, balance: float = BALANCE) -> list[int]:
-    """Start indices of ``k`` contiguous, non-empty segments of the rows of ``vectors``
-    (unit vectors, in order) that maximise coherence minus the length penalty."""
-    n = len(vectors)
-    if n < k:
-        raise ValueError(f"cannot split {n} units into {k} non-empty sections")
-    prefix = np.vstack([np.zeros(vectors.shape[1]), np.cumsum(vectors, axis=0)])
-    ideal = n / k
-
-    def score(i: int, j: int) -> float:  # units i..j-1
-        size = j - i
-        coherence = float(np.linalg.norm(prefix[j] - prefix[i]))
-        return coherence - balance * ideal * ((size - ideal) / ideal) ** 2
-
-    best = np.full((k + 1, n + 1), -np.inf)
-    back = np.zeros((k + 1, n + 1), dtype=int)
-    best[0, 0] = 0.0
-    for s in range(1, k + 1):
-        for j in range(s, n - (k - s) + 1):
-            for i in range(s - 1, j):
-                value = best[s - 1, i] + score(i, j)
-                if value > best[s, j]:
-                    best[s, j], back[s, j] = value, i
-    starts, j = [], n
-    for s in range(k, 0, -1):
-        j = int(back[s, j])
-        starts.append(j)
-    return starts[::-1]
+__all__ = ["BALANCE", "plan_sections", "segment", "working_title"]
 
 
 def working_title(notes: Sequence[ChunkNotes]) -> str:
@@ -73,7 +41,7 @@ def plan_sections(state: SummarizeState) -> dict[str, Any]:
     vectors = np.asarray(state["embeddings"], dtype=np.float64)
     units = np.vstack([vectors[n.first : n.last + 1].mean(axis=0) for n in notes])
     units /= np.linalg.norm(units, axis=1, keepdims=True).clip(min=1e-12)
-    starts = segment(units)
+    starts = segment(units, SECTION_COUNT)
     ends = [*starts[1:], len(notes)]
     plan = []
     for index, (a, b) in enumerate(zip(starts, ends, strict=True)):

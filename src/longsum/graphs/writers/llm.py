@@ -26,6 +26,7 @@ from longsum.agent.prompts import (
     WRITE_INTRODUCTION,
     WRITE_SECTION,
     WRITE_TOPICS,
+    language_name,
     render,
 )
 from longsum.agent.retrying import Retrier, call_policy
@@ -78,6 +79,11 @@ class LLMWriter:
         """The model's ``provider:model`` id."""
         return self.llm.model_id
 
+    def language(self, text: str) -> str:
+        """The language to write in: ``settings.language``, else that of ``text`` (the
+        transcript's own words the piece is written from, where the writer has them)."""
+        return self.settings.language or language_name(text)
+
     async def ask(
         self,
         messages: Sequence[BaseMessage],
@@ -109,6 +115,7 @@ class LLMWriter:
             total=total,
             span=span_text(chunk.start, chunk.end),
             text=chunk.text,
+            language=self.language(chunk.text),
         )
         draft, rec = await self.ask(
             messages,
@@ -125,6 +132,7 @@ class LLMWriter:
             count=len(group),
             span=span_text(group[0].start, group[-1].end),
             notes=notes_text(group),
+            language=self.language(notes_text(group)),
         )
         draft, rec = await self.ask(
             messages,
@@ -146,6 +154,7 @@ class LLMWriter:
             notes=self.tokenizer.truncate(notes_text(task["notes"]), settings.reduce_budget // 5),
             related=self.tokenizer.truncate(notes_text(task["related"]), settings.related_budget)
             or "(none)",
+            language=self.language(task["own_text"]),
         )
         draft, rec = await self.ask(
             messages, SectionDraft, node="write_section", max_tokens=settings.section_max_tokens
@@ -155,20 +164,27 @@ class LLMWriter:
     async def overview(self, brief: OverviewBrief) -> Drafted[dict[str, Any]]:
         """Two small calls: the introduction, then the topics."""
         info, text = brief.transcript, sections_text(brief.sections)
-        cap = self.settings.overview_max_tokens
+        cap, language = self.settings.overview_max_tokens, self.language(brief.text)
         intro, intro_rec = await self.ask(
             render(
                 WRITE_INTRODUCTION,
                 IntroDraft,
                 span=span_text(0.0, info.duration) if info.has_times else "",
                 sections=text,
+                language=language,
             ),
             IntroDraft,
             node="write_overview",
             max_tokens=cap,
         )
         topics, topics_rec = await self.ask(
-            render(WRITE_TOPICS, TopicsDraft, sections=text, fields=self.ranked_fields(text)),
+            render(
+                WRITE_TOPICS,
+                TopicsDraft,
+                sections=text,
+                fields=self.ranked_fields(text),
+                language=language,
+            ),
             TopicsDraft,
             node="write_overview",
             max_tokens=cap,
@@ -185,6 +201,7 @@ class LLMWriter:
             violations="\n".join(repair.violations),
             candidate=json.dumps(repair.current, ensure_ascii=False, indent=1),
             notes=self.tokenizer.truncate(notes_text(task["notes"]), settings.reduce_budget // 5),
+            language=self.language(task["own_text"]),
         )
         draft, rec = await self.ask(
             messages,
@@ -215,6 +232,7 @@ class LLMWriter:
                 current=json.dumps({"introduction": candidate["introduction"]}),
                 sections=sections,
                 extra="",
+                language=self.language(repair.brief.text),
             )
             overview["introduction"] = intro.introduction.strip()
             records.append(rec)
@@ -236,6 +254,7 @@ class LLMWriter:
                 ),
                 sections=sections,
                 extra=f"For general_topics choose from exactly these fields:\n{fields}\n\n",
+                language=self.language(repair.brief.text),
             )
             overview.update(topics_dict(topics))
             records.append(rec)
@@ -250,6 +269,7 @@ class LLMWriter:
         current: str,
         sections: str,
         extra: str,
+        language: str,
     ) -> tuple[T, CallRecord]:
         messages = render(
             REPAIR_PIECE,
@@ -259,6 +279,7 @@ class LLMWriter:
             candidate=current,
             sections=sections,
             extra=extra,
+            language=language,
         )
         return await self.ask(
             messages,
