@@ -232,3 +232,15 @@ def test_a_real_podcast_gives_chapters_in_every_format(shared_dir: Path) -> None
         ).casefold()
         assert all(word.casefold() in own for word in chapter["title"].split()), chapter
         assert chapter["chunk_ids"]
+
+
+def test_a_chapter_is_never_titled_by_a_cut_off_phrase() -> None:
+    from collections import Counter
+
+    from longsum.tools.chapters import _title
+
+    text = "the scientific story behind it, the scientific story behind it: a cautionary tale."
+    terms = ["scientific story behind", "cautionary tale"]
+    assert _title(text, terms, set(), Counter()) == "cautionary tale"
+    # With no term said, the commonest word that is no function word.
+    assert _title("the the the the quarks of the", ["gluon"], set(), Counter()) == "Quarks"

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from longsum.errors import ConfigError, InputError
+from longsum.tools.prose import FUNCTION_WORDS, word_set
 from longsum.tools.transcript import Utterance
 
 __all__ = [
@@ -111,6 +112,13 @@ def _blocks(utterances: Sequence[Utterance]) -> list[list[Utterance]]:
     return [timed[i : i + size] for i in range(0, len(timed), size)]
 
 
+_DANGLING = FUNCTION_WORDS | word_set(
+    "behind about after before between into over under without within through around across",
+    "against among during since until upon onto toward towards like just very really",
+)
+"""Words no chapter title starts or ends with."""
+
+
 def _title(text: str, terms: Sequence[str], used: set[str], spread: Counter[str]) -> str:
     """The note term this chapter's text says most, weighed against how many chapters say
     it; else its most particular word. Never a title an earlier chapter has."""
@@ -118,6 +126,8 @@ def _title(text: str, terms: Sequence[str], used: set[str], spread: Counter[str]
     best, score = "", 0.0
     for term in terms:
         key = term.casefold()
+        if {key.split()[0], key.split()[-1]} & _DANGLING:
+            continue  # "Scientific Story Behind" reads as a cut-off phrase, not a subject
         said = len(re.findall(rf"\b{re.escape(key)}\b", low)) if key not in used else 0
         # A phrase names a subject; a lone word only as a name or acronym (said capitalised).
         named = re.search(rf"(?<![.!?…:]\s)(?<!^)\b{re.escape(term)}\b(?!')", text)
@@ -125,7 +135,8 @@ def _title(text: str, terms: Sequence[str], used: set[str], spread: Counter[str]
         if weight > score:
             best, score = term, weight
     if not best:  # no term of the notes said here: its most particular word
-        rare = [w for w, _ in Counter(_words(text)).most_common() if w not in used]
+        said_words = Counter(w for w in _words(text) if w.casefold() not in _DANGLING)
+        rare = [w for w, _ in said_words.most_common() if w not in used]
         best = min(rare[:30], key=lambda w: spread.get(w, 0) or 99, default="Discussion")
         best = best.capitalize()
     used.add(best.casefold())
