@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from fakes import ScriptedResponder, fake_services
+from longsum.settings import Settings
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 """The shared folder beside the repository (``../shared``), read in place, never copied."""
@@ -80,3 +84,15 @@ def isolated_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LONGSUM_EMBEDDER", "hashing")
     monkeypatch.delenv("LONGSUM_MODEL", raising=False)
     monkeypatch.delenv("LONGSUM_MAP_MODEL", raising=False)
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedResponder:
+    """Every CLI run in the test uses the scripted fake model (a test asks for it by name)."""
+    responder = ScriptedResponder()
+
+    def build(settings: Settings, **_: Any) -> Any:
+        return fake_services(settings, responder)
+
+    monkeypatch.setattr("longsum.graphs.services.build_services", build)
+    return responder

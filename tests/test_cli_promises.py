@@ -22,18 +22,6 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedResponder:
-    """Every run in the test uses the scripted fake model."""
-    responder = ScriptedResponder()
-
-    def build(settings: Settings, **_: Any) -> Any:
-        return fake_services(settings, responder)
-
-    monkeypatch.setattr("longsum.graphs.services.build_services", build)
-    return responder
-
-
-@pytest.fixture
 def seed(shared_dir: Path) -> Path:
     return shared_dir / "data/seed_transcripts/mixtral8x7b.txt"
 

@@ -41,18 +41,6 @@ pytestmark = pytest.mark.usefixtures("isolated_cli")
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedResponder:
-    """Every run in the test uses the scripted fake model."""
-    responder = ScriptedResponder()
-
-    def build(settings: Settings, **_: Any) -> Any:
-        return fake_services(settings, responder)
-
-    monkeypatch.setattr("longsum.graphs.services.build_services", build)
-    return responder
-
-
-@pytest.fixture
 def no_models(monkeypatch: pytest.MonkeyPatch) -> None:
     """Loading any chat model or embedder, or building services, fails the test."""
 

@@ -117,23 +117,27 @@ class StructuredLLM:
         limit = max_tokens
         prompt_tokens = completion_tokens = attempts = 0
         estimated = False
+
+        def account(finish: str | None, *, failed: bool = False) -> CallRecord:
+            return CallRecord(
+                node=node,
+                model=self.model_id,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                latency_s=time.perf_counter() - started,
+                finish_reason=finish,
+                attempts=attempts,
+                estimated=estimated,
+                failed=failed,
+            )
+
         while True:
             attempts += 1
             try:
                 raw, answer = await self._invoke(list(messages), schema, limit, temperature)
             except ModelError as exc:
                 if attempts > 1:  # the cut-off answers before this request were sent too
-                    exc.record = CallRecord(
-                        node=node,
-                        model=self.model_id,
-                        prompt_tokens=prompt_tokens,
-                        completion_tokens=completion_tokens,
-                        latency_s=time.perf_counter() - started,
-                        finish_reason=None,
-                        attempts=attempts,
-                        estimated=estimated,
-                        failed=True,
-                    )
+                    exc.record = account(None, failed=True)
                 raise
             usage = raw.usage_metadata
             if usage:
@@ -144,16 +148,7 @@ class StructuredLLM:
                 prompt_tokens += self.tokenizer.count(render_messages(messages))
                 completion_tokens += self.tokenizer.count(_text_of(raw))
             finish = finish_reason(raw)
-            record = CallRecord(
-                node=node,
-                model=self.model_id,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                latency_s=time.perf_counter() - started,
-                finish_reason=finish,
-                attempts=attempts,
-                estimated=estimated,
-            )
+            record = account(finish)
             if finish not in TRUNCATED:
                 break
             kept = self._complete_part(raw, schema)

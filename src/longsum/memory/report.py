@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from longsum.errors import InputError
-from longsum.memory.runs import META, RESULT, read_chunk_texts, read_trace
+from longsum.memory.runs import META, RESULT, read_chunk_texts, read_json, read_trace
 
 __all__ = ["render_report", "report_view"]
 
@@ -27,14 +27,6 @@ _CHANGE = re.compile(
 )
 _EXCERPT_LINES = 2
 """Lines shown on each side of a bullet's best-matching line of its chunk."""
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def clock(seconds: Any) -> str:
@@ -191,13 +183,13 @@ def report_view(folder: Path) -> dict[str, Any]:
     Raises :class:`~longsum.errors.InputError` when the run has no result (it failed or
     is still running: ``longsum trace`` shows how far it got).
     """
-    result = _read_json(folder / RESULT)
+    result = read_json(folder / RESULT)
     if not result:
         raise InputError(
             f"run {folder.name} has no result to report (failed or unfinished): "
             f"`longsum trace {folder.name}` shows how far it got"
         )
-    meta = _read_json(folder / META)
+    meta = read_json(folder / META)
     events = read_trace(folder)
     extended: dict[str, Any] = result.get("extended") or {}
     summary: dict[str, Any] = result.get("summary") or {}

@@ -45,7 +45,8 @@ def _now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; ``{}`` when it is missing, unreadable or not an object."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -119,7 +120,7 @@ class RunRecord:
 
     def __enter__(self) -> RunRecord:
         self.folder.mkdir(parents=True, exist_ok=True)
-        before = _read_json(self.folder / META)
+        before = read_json(self.folder / META)
         self._began = time.perf_counter()
         self.meta = {
             **self.meta,
@@ -203,7 +204,7 @@ def list_runs(runs_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
     """Every run folder with its meta (``{}`` when unreadable), newest start first."""
     if not runs_dir.is_dir():
         return []
-    found = [(d, _read_json(d / META)) for d in runs_dir.iterdir() if d.is_dir()]
+    found = [(d, read_json(d / META)) for d in runs_dir.iterdir() if d.is_dir()]
 
     def started(item: tuple[Path, dict[str, Any]]) -> float:
         try:
@@ -261,5 +262,5 @@ def read_trace(folder: Path) -> list[dict[str, Any]]:
 def read_chunk_texts(folder: Path) -> dict[str, str]:
     """Each chunk's own text (capped) as the run recorded it; ``{}`` for a run recorded
     before chunk texts were kept, or when the file is unreadable."""
-    data = _read_json(folder / CHUNKS)
+    data = read_json(folder / CHUNKS)
     return {str(k): str(v) for k, v in data.items() if isinstance(v, str)}
