@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,9 @@ def test_resume_after_an_interrupted_run_repeats_no_finished_chunk(
 
     first = ScriptedResponder()
     asyncio.run(killed_during_the_map(first))
+    # A dead process loses its uncommitted write and its lock. Here the killed run's last
+    # write can still sit, uncommitted, in a task its closed loop never finished: collect it.
+    gc.collect()
     finished = list(first.notes_parts)
     assert len(finished) == 4
     second = ScriptedResponder()
@@ -183,6 +187,33 @@ def test_resume_after_an_interrupted_run_repeats_no_finished_chunk(
     total = len(final["extended"]["chunks"])
     assert sorted(finished + second.notes_parts) == list(range(1, total + 1))
     Summary.model_validate(final["summary"])
+
+
+def test_a_write_a_cancelled_run_left_uncommitted_does_not_lock_the_next_run(
+    tmp_path: Path,
+) -> None:
+    """Measured under load: the killed run's last INSERT had no COMMIT, and its connection,
+    closed with the statement unfinalized, kept the file locked for the resumed run."""
+    from langgraph.checkpoint.base import empty_checkpoint
+
+    database = tmp_path / "checkpoints.sqlite"
+    config = {"configurable": {"thread_id": "t", "checkpoint_ns": ""}}
+
+    async def write_a_checkpoint() -> None:
+        async with open_checkpointer(database) as saver:
+            await saver.aput(config, empty_checkpoint(), {"step": 1}, {})
+
+    async def write_and_abandon() -> None:
+        async with open_checkpointer(database) as saver:
+            cursor = await saver.conn.cursor()
+            row = ("t", "", "c", "task", 0, "channel", "json", b"{}", "")
+            await cursor.executemany("INSERT INTO writes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [row])
+            stranded: list[Any] = [cursor]
+            stranded.append(stranded)  # held by a cycle, as the cancelled task's frame held it
+
+    asyncio.run(write_a_checkpoint())
+    asyncio.run(write_and_abandon())
+    asyncio.run(write_a_checkpoint())  # "database is locked" after 5 s, before the fix
 
 
 def test_driving_the_graph_synchronously_says_how_to_drive_it(

@@ -42,7 +42,13 @@ async def open_checkpointer(path: str | Path) -> AsyncIterator[Any]:
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     async with aiosqlite.connect(str(path)) as conn:
-        yield AsyncSqliteSaver(conn, serde=serializer())
+        try:
+            yield AsyncSqliteSaver(conn, serde=serializer())
+        finally:
+            # A cancelled run can leave a write between its INSERT and its COMMIT: closed
+            # so, the connection lingers until garbage collection and keeps the file locked
+            # ("database is locked" on the next run in this process). Roll it back first.
+            await conn.rollback()
 
 
 def open_node_cache(path: str | Path) -> Any:
