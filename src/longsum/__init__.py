@@ -23,6 +23,7 @@ from longsum.tools.validation import Violation, validate_summary
 
 if TYPE_CHECKING:  # the lazy names below, typed for type checkers (loaded by __getattr__)
     from longsum.api import RunResult, asummarize, build_graph, run_summary, summarize
+    from longsum.batch.run import batch
     from longsum.graphs.context import Context
     from longsum.tool import as_tool
 
@@ -48,6 +49,7 @@ __all__ = [
     "Violation",
     "as_tool",
     "asummarize",
+    "batch",
     "build_graph",
     "chunk_transcript",
     "detect_format",
@@ -77,6 +79,10 @@ def __getattr__(name: str) -> object:
         from longsum.graphs.context import Context
 
         return Context
+    if name == "batch":  # the package, callable as longsum.batch.run.batch (see there)
+        import importlib
+
+        return importlib.import_module("longsum.batch")
     if name == "as_tool":
         from longsum.tool import as_tool
 

@@ -12,6 +12,7 @@ through the ``longsum.commands`` entry point group (``longsum eval`` comes from
 from importlib.metadata import entry_points
 
 from longsum.cli import (  # noqa: F401  (registers the commands)
+    batch,
     chunk,
     config,
     graph,

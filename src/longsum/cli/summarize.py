@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -165,7 +164,10 @@ def summarize(
     names = guarded(lambda: parse_speaker_names(speakers or ""))
     result = _run(file, settings, thread_id, names, title, quiet=quiet)
     text = guarded(lambda: chapters_text(result, out_format, count, timed))
-    text = text or _render(result, out_format)
+    if text is None:
+        from longsum.batch.render import render_result  # shared with longsum batch
+
+        text = render_result(result, out_format)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -232,17 +234,6 @@ def _run(
                 )
             )
         )
-
-
-def _render(result: RunResult, out_format: str) -> str:
-    if out_format == "markdown":
-        from longsum.tools.markdown import render_markdown
-
-        return render_markdown(result.summary, result.extended)
-    payload: Any = result.summary.model_dump(mode="json", by_alias=True)
-    if out_format == "extended":
-        payload = {"summary": payload, **result.extended, "wall_s": round(result.wall_s, 2)}
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def _write(path: Path, text: str) -> None:
