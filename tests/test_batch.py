@@ -151,10 +151,14 @@ def test_inputs_expand_folders_lists_and_dedupe(tmp_path: Path, monkeypatch: Any
     root = tmp_path / "talks"
     (root / "deep" / "deeper").mkdir(parents=True)
     (root / ".hidden").mkdir()
-    for name in ("b.txt", "a.vtt", "deep/c.srt", "deep/deeper/d.JSON", "deep/e.md"):
+    for name in ("b.txt", "a.vtt", "deep/c.srt"):
         (root / name).write_text("x", encoding="utf-8")
-    for name in ("notes.pdf", ".hidden/f.txt", "deep/g.mp3"):
+    (root / "deep/deeper/d.JSON").write_text('{"segments": []}', encoding="utf-8")
+    # Not transcripts: a folder's notes, its manifest and reference summaries.
+    for name in ("notes.pdf", ".hidden/f.txt", "deep/g.mp3", "deep/e.md", "SOURCES.md"):
         (root / name).write_text("x", encoding="utf-8")
+    for name in ("manifest.json", "b.ref.json"):
+        (root / name).write_text('{"title": "x", "chapters": []}', encoding="utf-8")
     out = root / "out"
     out.mkdir()
     (out / "b.json").write_text("{}", encoding="utf-8")
@@ -171,7 +175,6 @@ def test_inputs_expand_folders_lists_and_dedupe(tmp_path: Path, monkeypatch: Any
         Path("talks/a.vtt"),
         Path("talks/deep/c.srt"),
         Path("talks/deep/deeper/d.JSON"),
-        Path("talks/deep/e.md"),
         Path("lists/../extra.txt"),
     ]
     with pytest.raises(InputError, match=r"nope\.txt does not exist"):

@@ -17,8 +17,11 @@ from longsum.errors import InputError
 
 __all__ = ["BATCH_SUFFIXES", "LIST_PREFIX", "expand_inputs"]
 
-BATCH_SUFFIXES = frozenset({".txt", ".vtt", ".srt", ".json", ".md"})
-"""Suffixes a folder's files need to be summarized (compared without case)."""
+BATCH_SUFFIXES = frozenset({".txt", ".vtt", ".srt", ".json"})
+"""Suffixes a folder's files need to be summarized (compared without case). A folder's
+``.md`` files are its notes (README, SOURCES), and its ``.json`` files are taken only when
+they hold Whisper segments (not a manifest, not reference summaries); name either on the
+command line to summarize it anyway."""
 LIST_PREFIX = "@"
 """``@list.txt`` names a file listing inputs (as curl and compilers read ``@file``)."""
 
@@ -83,5 +86,16 @@ def _folder(folder: Path, skip: Path | None) -> list[Path]:
             continue
         if skip is not None and path.resolve().is_relative_to(skip):
             continue
+        if path.suffix.lower() == ".json" and not _whisper_like(path):
+            continue
         found.append(path)
     return found
+
+
+def _whisper_like(path: Path) -> bool:
+    """Whether a JSON file holds a transcript (Whisper's ``segments``, or a list of them)."""
+    try:
+        head = path.read_bytes()
+    except OSError:
+        return True  # taken, so its error is recorded like any other
+    return b'"segments"' in head or head.lstrip().startswith(b"[")
