@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 import longsum
 from longsum.api import run_summary
 from longsum.batch import Job, expand_inputs, read_manifest
-from longsum.batch.engine import worker_settings
+from longsum.batch.engine import LocalPool, uses_api_model
+from longsum.batch.local_async import LocalAsync
+from longsum.batch.run import choose_engine
 from longsum.batch.manifest import append_record, manifest_path, record
 from longsum.cli import app
 from longsum.errors import ConfigError, InputError
@@ -181,13 +183,88 @@ def test_inputs_expand_folders_lists_and_dedupe(tmp_path: Path, monkeypatch: Any
         expand_inputs(["talks", "nope.txt"])
 
 
-def test_bad_format_and_concurrency_shares(tmp_path: Path) -> None:
+def test_bad_format_and_the_engine_each_model_gets(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown --format"):
         longsum.batch([], tmp_path, format="pdf", **offline(tmp_path))
-    settings = Settings(concurrency=4, cache_dir=tmp_path)
-    assert worker_settings(settings, 4).concurrency == 1
-    assert worker_settings(settings, 3).concurrency == 2
-    assert worker_settings(settings, 1).concurrency == 4
+    offline_settings = Settings(cache_dir=tmp_path)
+    api = Settings(cache_dir=tmp_path, model="fake:scripted", concurrency=6)
+    local = Settings(cache_dir=tmp_path, model="llamacpp:/m.gguf")
+    mixed = Settings(cache_dir=tmp_path, model="llamacpp:/m.gguf", map_model="openai:gpt-4o")
+    assert [uses_api_model(s) for s in (offline_settings, api, local, mixed)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
+    assert isinstance(choose_engine(offline_settings, 8), LocalPool)
+    many = choose_engine(api, 8)  # waiting on the network: one process, many at once
+    assert isinstance(many, LocalAsync) and many.in_flight == 6
+    assert isinstance(choose_engine(api, 8, workers=3), LocalPool)
+    single = choose_engine(local, 8)
+    assert isinstance(single, LocalPool) and single.workers == 1
+
+
+def test_a_process_gate_bounds_calls_across_its_holders() -> None:
+    import multiprocessing
+
+    from longsum.batch.gates import ProcessGate
+
+    async def calls(gate: ProcessGate) -> int:
+        now = peak = 0
+
+        async def one() -> None:
+            nonlocal now, peak
+            async with gate():
+                now += 1
+                peak = max(peak, now)
+                await asyncio.sleep(0.03)
+                now -= 1
+
+        await asyncio.gather(*(one() for _ in range(7)))
+        return peak
+
+    with multiprocessing.get_context("spawn").Manager() as manager:
+        semaphore = manager.BoundedSemaphore(2)
+        assert asyncio.run(calls(ProcessGate(semaphore))) == 2
+        assert semaphore.acquire(False) and semaphore.acquire(False)  # every slot given back
+        assert not semaphore.acquire(False)
+
+
+def test_an_api_model_batch_keeps_one_bound_on_calls_across_its_transcripts(
+    shared_dir: Path, tmp_path: Path
+) -> None:
+    import contextlib
+
+    from fakes import ScriptedResponder, fake_services
+
+    seeds = [shared_dir / "data" / "seed_transcripts" / f"{name}.txt" for name in SEEDS[:3]]
+    settings = Settings(**offline(tmp_path, concurrency=3))
+    now = peak = 0
+
+    @contextlib.asynccontextmanager
+    async def counted() -> Any:
+        nonlocal now, peak
+        now += 1
+        peak = max(peak, now)
+        try:
+            yield
+        finally:
+            now -= 1
+
+    services = fake_services(settings, ScriptedResponder(), latency=0.05)
+    services.map_writer.retrier.gate = counted  # type: ignore[attr-defined]
+    engine = LocalAsync(settings, services=services)
+    out = tmp_path / "out"
+
+    lines = longsum.batch(seeds, out, format="extended", engine=engine, settings=settings)
+
+    assert [line["status"] for line in lines] == ["ok"] * 3, lines
+    assert peak == 3  # the writer's bound is the batch's, with three transcripts at once
+    for seed, line in zip(seeds, lines, strict=True):
+        written = json.loads((out / line["output"]).read_text(encoding="utf-8"))
+        single = asyncio.run(run_summary(seed, services=services))
+        assert written["summary"] == single.summary.model_dump(mode="json", by_alias=True)
+        assert line["calls"] > 0 and line["node"] is None
 
 
 @pytest.mark.usefixtures("isolated_cli")

@@ -42,8 +42,9 @@ class FaultServer:
     ``rate`` is the share of requests that get a fault of ``kinds``; ``always`` gives every
     request that one failure instead; ``script`` gives the first requests these faults
     (``"ok"``: none), in order, before the schedule starts. A 429 asks the client to wait
-    ``retry_after_s``; a stall holds the answer for ``stall_s``. :attr:`base_url` is what
-    ``openai_base_url`` is set to.
+    ``retry_after_s``; a stall holds the answer for ``stall_s``; every answer takes at
+    least ``latency_s`` (an API model's time to answer). :attr:`base_url` is what
+    ``openai_base_url`` is set to; :attr:`peak` is the most requests it ever held at once.
     """
 
     def __init__(
@@ -57,6 +58,7 @@ class FaultServer:
         responder: Responder | None = None,
         stall_s: float = 20.0,
         retry_after_s: float = 1.0,
+        latency_s: float = 0.0,
     ) -> None:
         known = set(FAULTS + PERMANENT + ("ok",))
         unknown = (set(kinds) - set(FAULTS)) | ({always, *script} - known - {None})
@@ -64,7 +66,10 @@ class FaultServer:
             raise ValueError(f"unknown fault kind(s): {sorted(map(str, unknown))}")
         self.rate, self.kinds, self.always = rate, tuple(kinds), always
         self.responder = responder or default_responder
-        self.stall_s, self.retry_after_s = stall_s, retry_after_s
+        self.stall_s, self.retry_after_s, self.latency_s = stall_s, retry_after_s, latency_s
+        self.in_flight = 0
+        self.peak = 0
+        """The most requests in flight at once (what a bound on calls must keep)."""
         self.log: list[str] = []
         self.times: list[float] = []
         """When each request arrived (``time.monotonic()``), in the order of :attr:`log`."""
@@ -121,6 +126,12 @@ class FaultServer:
             self.times.append(time.monotonic())
             return kind
 
+    def entered(self, change: int) -> None:
+        """A request arrived (``+1``) or was answered (``-1``)."""
+        with self._lock:
+            self.in_flight += change
+            self.peak = max(self.peak, self.in_flight)
+
     def stall(self) -> None:
         """Hold a stalled answer for ``stall_s`` (less when the server is stopping)."""
         self._closing.wait(self.stall_s)
@@ -136,7 +147,24 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         server = self.fault_server
+        server.entered(+1)
+        self._held = True
+        try:
+            self._answer(request, server)
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        # Counted out before the answer is written: once the client has read it, its
+        # next request may arrive before this thread would get here.
+        if getattr(self, "_held", False):
+            self._held = False
+            self.fault_server.entered(-1)
+
+    def _answer(self, request: dict[str, Any], server: FaultServer) -> None:
         kind = server.draw()
+        if server.latency_s:
+            server._closing.wait(server.latency_s)
         if kind == "http500":
             self._json(500, {"error": {"message": "internal server error", "type": "server_error"}})
         elif kind == "http429":
@@ -168,6 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None
     ) -> None:
+        self._leave()
         try:
             self.send_response(status)
             self.send_header("Content-Type", kind)

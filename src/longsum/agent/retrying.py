@@ -23,9 +23,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -42,9 +44,13 @@ from longsum.errors import ModelError
 from longsum.masking import one_line
 from longsum.settings import Settings
 
-__all__ = ["CallPolicy", "ProviderGivenUp", "Retrier", "call_policy"]
+__all__ = ["CallGate", "CallPolicy", "ProviderGivenUp", "Retrier", "call_policy"]
 
 T = TypeVar("T")
+
+CallGate = Callable[[], AbstractAsyncContextManager[Any]]
+"""A slot shared beyond one process: ``async with gate():`` around each request. A batch
+spread over worker processes or Ray nodes bounds its calls in flight with one."""
 
 RETRY_AFTER_CAP_S = 120.0
 """The longest ``Retry-After`` honoured; a provider asking more is asked again after this."""
@@ -107,10 +113,14 @@ class Retrier:
     ``policy.give_up_for_s``; a later call tries the provider again.
     """
 
-    def __init__(self, policy: CallPolicy, *, model_id: str, width: int) -> None:
+    def __init__(
+        self, policy: CallPolicy, *, model_id: str, width: int, gate: CallGate | None = None
+    ) -> None:
         self.policy = policy
         self.model_id = model_id
         self.width = width
+        self.gate = gate
+        """Taken after the writer's own slot, for a bound shared with other processes."""
         self.failed_in_row = 0
         self.given_up: str | None = None
         """Why the provider was given up on (every further call fails at once)."""
@@ -128,7 +138,8 @@ class Retrier:
         return gate
 
     async def _attempt(self, call: Callable[[], Awaitable[tuple[T, CallRecord]]]) -> Any:
-        async with self._gate():
+        shared = self.gate() if self.gate is not None else contextlib.nullcontext()
+        async with self._gate(), shared:
             # Checked once a slot is had: the calls queued behind the ones that gave up
             # must not each try the dead provider again.
             if self.given_up is not None:

@@ -1,16 +1,17 @@
 """Where a batch's transcripts are summarized: the :class:`Engine` seam and the local pool.
 
 :func:`longsum.batch.run.batch` decides what to run and keeps the manifest; an engine only
-runs :class:`Job` s and yields one manifest line each, in the order they finish.
-:class:`LocalPool` runs them in worker processes on this machine. A Ray engine (the next
-slice of issue 17) fits the same protocol; it will also bound LLM calls across every
-worker at once, which the local pool only approximates (see :func:`worker_settings`).
+runs :class:`Job` s and yields one manifest line each, in the order they finish. Engines:
+:class:`LocalPool` (worker processes on this machine, for the CPU-bound offline engine and
+in-process models), :class:`~longsum.batch.local_async.LocalAsync` (one process, many
+transcripts at once, for an API model) and :class:`~longsum.batch.ray_engine.RayEngine`.
+Every engine summarizes with :func:`summarize_job` and writes with :func:`finish_job`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
+import contextlib
 import multiprocessing
 import os
 import time
@@ -20,12 +21,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from longsum.batch.gates import ProcessGate
 from longsum.batch.manifest import record
 from longsum.errors import LongsumError
 from longsum.settings import Settings
 from longsum.tools.chapters import KINDS
 
-__all__ = ["Engine", "Job", "LocalPool", "default_workers", "run_job", "worker_settings"]
+__all__ = [
+    "Engine",
+    "Job",
+    "LocalPool",
+    "Outcome",
+    "default_workers",
+    "finish_job",
+    "run_job",
+    "summarize_job",
+    "uses_api_model",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class Job:
     content_hash: str
     key: str
     """See :func:`longsum.batch.run.result_key`."""
+    node: str | None = None
+    """The Ray node it last ran on (its chunk notes are cached there), if any."""
 
 
 class Engine(Protocol):
@@ -67,48 +81,46 @@ def default_workers(jobs: int, settings: Settings) -> int:
     return max(1, min(jobs, cpus or 1))
 
 
-def worker_settings(settings: Settings, workers: int) -> Settings:
-    """``settings`` for one of ``workers`` workers: ``concurrency`` divided among them
-    (``ceil(concurrency / workers)`` each), so that four workers do not make four times
-    the LLM calls in flight a single run would. The bound is per worker, not global: the
-    Ray engine's shared limiter will make it one number for the whole batch."""
-    share = math.ceil(settings.concurrency / max(1, workers))
-    return settings.model_copy(update={"concurrency": share})
+def uses_api_model(settings: Settings) -> bool:
+    """Whether a model outside this process writes (any but the offline engine and an
+    in-process llama.cpp model): its calls wait on the network, not on this machine."""
+    specs = [spec for spec in (settings.model, settings.map_model) if spec]
+    return any(spec != "extractive" and not spec.startswith("llamacpp:") for spec in specs)
 
 
 _SERVICES: Any = None
 """The worker process's services (embedder, models, tokenizer), loaded once."""
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, gate: Any) -> None:
     from longsum.graphs.services import build_services
 
     global _SERVICES
-    _SERVICES = build_services(settings)
+    _SERVICES = build_services(settings, call_gate=gate)
 
 
-def run_job(job: Job, services: Any) -> dict[str, Any]:
-    """Summarize ``job`` with ``services``, write its result; its manifest line. Never
+Outcome = tuple[dict[str, Any], str | None]
+"""A summarized job: its manifest line, and its result's text (none when it failed). The
+text goes back to the caller, which writes it: a Ray worker may be on another machine."""
+
+
+async def summarize_job(job: Job, services: Any, source: Path | None = None) -> Outcome:
+    """Summarize ``job`` (read from ``source``, else ``job.path``) with ``services``. Never
     raises for a failing transcript: the failure is the line's one-line ``error``."""
     from longsum.api import run_summary
     from longsum.batch.render import render_result
 
     began = time.perf_counter()
-    fields: dict[str, Any] = {"content_hash": job.content_hash, "key": job.key}
+    path = source or Path(job.path)
     try:
         if job.out_format in KINDS:  # chapters need times: no run for an untimed transcript
-            _require_times(job.path, services.settings)
-        result = asyncio.run(run_summary(Path(job.path), services=services))
+            _require_times(str(path), services.settings)
+        result = await run_summary(path, services=services)
         text = render_result(result, job.out_format)
-        partial = job.output.with_name(job.output.name + ".partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(job.output)  # whole or absent: a kill never leaves half a result
     except Exception as exc:  # any failure of one transcript is that transcript's alone
-        error = str(exc) if isinstance(exc, LongsumError) else f"{type(exc).__name__}: {exc}"
-        wall = round(time.perf_counter() - began, 2)
-        return record(job.path, "failed", wall_s=wall, error=error or type(exc).__name__, **fields)
+        return _failed(job, exc, time.perf_counter() - began), None
     usage = result.extended.get("usage", {})
-    return record(
+    line = record(
         job.path,
         "ok",
         output=job.output.name,
@@ -116,7 +128,46 @@ def run_job(job: Job, services: Any) -> dict[str, Any]:
         calls=int(usage.get("llm_calls", 0)),
         tokens=int(usage.get("prompt_tokens", 0)) + int(usage.get("completion_tokens", 0)),
         degraded=len(result.extended.get("degraded", [])),
-        **fields,
+        content_hash=job.content_hash,
+        key=job.key,
+    )
+    return line, text
+
+
+def finish_job(job: Job, outcome: Outcome) -> dict[str, Any]:
+    """Write ``outcome``'s result to ``job.output`` (whole or absent: a kill never leaves
+    half a result); its manifest line, ``failed`` if the result cannot be written."""
+    line, text = outcome
+    if text is None:
+        return line
+    partial = job.output.with_name(job.output.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(job.output)
+    except OSError as exc:
+        return _failed(job, exc, float(line.get("wall_s") or 0.0))
+    return line
+
+
+def run_job(job: Job, services: Any) -> dict[str, Any]:
+    """Summarize ``job`` with ``services`` and write its result; its manifest line."""
+    return finish_job(job, asyncio.run(summarize_job(job, services)))
+
+
+def _failed(job: Job, exc: BaseException, wall_s: float) -> dict[str, Any]:
+    if isinstance(exc, LongsumError):
+        error = str(exc)
+    elif isinstance(exc, OSError):
+        error = f"cannot write {job.output}: {exc.strerror or exc}"
+    else:
+        error = f"{type(exc).__name__}: {exc}"
+    return record(
+        job.path,
+        "failed",
+        wall_s=round(wall_s, 2),
+        error=error or type(exc).__name__,
+        content_hash=job.content_hash,
+        key=job.key,
     )
 
 
@@ -133,8 +184,8 @@ def _require_times(path: str, settings: Settings) -> None:
     require_times(transcript.has_times, transcript.source)
 
 
-def _run_in_worker(job: Job) -> dict[str, Any]:
-    return run_job(job, _SERVICES)
+def _run_in_worker(job: Job) -> Outcome:
+    return asyncio.run(summarize_job(job, _SERVICES))
 
 
 class LocalPool:
@@ -143,8 +194,9 @@ class LocalPool:
 
     Processes are started with ``spawn``, not ``fork``: a forked copy of a process that
     already holds threads (tokenizers, torch, an event loop) can deadlock. They get
-    ``settings`` as an object, not through the environment, with ``concurrency`` divided
-    among them (see :func:`worker_settings`).
+    ``settings`` as an object, not through the environment. With an API model they share
+    one bound of ``settings.concurrency`` calls in flight (a
+    :class:`~longsum.batch.gates.ProcessGate`), not one each.
     """
 
     def __init__(self, settings: Settings, workers: int) -> None:
@@ -156,14 +208,21 @@ class LocalPool:
         if not jobs:
             return
         workers = min(self.workers, len(jobs))
-        settings = worker_settings(self.settings, workers)
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(settings,),
-        ) as pool:
-            futures: dict[Future[dict[str, Any]], Job] = {
+        spawn = multiprocessing.get_context("spawn")
+        with contextlib.ExitStack() as stack:
+            gate = None
+            if uses_api_model(self.settings) and workers > 1:
+                manager = stack.enter_context(spawn.Manager())
+                gate = ProcessGate(manager.BoundedSemaphore(self.settings.concurrency))
+            pool = stack.enter_context(
+                ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=spawn,
+                    initializer=_init_worker,
+                    initargs=(self.settings, gate),
+                )
+            )
+            futures: dict[Future[Outcome], Job] = {
                 pool.submit(_run_in_worker, job): job for job in jobs
             }
             try:
@@ -173,9 +232,9 @@ class LocalPool:
                 pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _outcome(future: Future[dict[str, Any]], job: Job) -> dict[str, Any]:
+def _outcome(future: Future[Outcome], job: Job) -> dict[str, Any]:
     try:
-        return future.result()
+        outcome = future.result()
     except Exception as exc:  # a worker that died (out of memory, killed) or failed to start
         return record(
             job.path,
@@ -184,3 +243,4 @@ def _outcome(future: Future[dict[str, Any]], job: Job) -> dict[str, Any]:
             key=job.key,
             error=f"the worker process failed: {type(exc).__name__}: {exc}",
         )
+    return finish_job(job, outcome)

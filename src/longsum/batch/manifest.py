@@ -10,7 +10,8 @@ OUT_DIR, or null), ``content_hash`` (SHA-256 of the decoded text, see
 :func:`~longsum.batch.run.result_key`), ``status`` (``ok``, ``failed`` or ``skipped``: done
 by an earlier run for the same key), ``wall_s``, ``calls`` (LLM calls), ``tokens`` (prompt
 plus completion), ``degraded`` (chunks summarized without the model, its calls having
-failed) and ``error`` (one line, for a failed one).
+failed), ``error`` (one line, for a failed one) and ``node`` (the Ray node that summarized
+it; null on the local engines).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ FIELDS = (
     "tokens",
     "degraded",
     "error",
+    "node",
 )
 """A line's fields, in the order they are written."""
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from longsum.batch.engine import Engine, Job, LocalPool, default_workers
+from longsum.batch.engine import Engine, Job, LocalPool, default_workers, uses_api_model
 from longsum.batch.inputs import expand_inputs
 from longsum.batch.manifest import append_record, read_manifest, record
 from longsum.batch.render import SUFFIXES, check_format
@@ -23,7 +23,7 @@ from longsum.errors import InputError, LongsumError
 from longsum.settings import Settings, load_settings
 from longsum.tools.parsing import content_hash, read_text
 
-__all__ = ["KEY_IGNORES", "RecordHook", "batch", "result_key"]
+__all__ = ["KEY_IGNORES", "RecordHook", "batch", "choose_engine", "result_key"]
 
 RecordHook = Callable[[dict[str, Any], int], None]
 """Called with each manifest line as it is known, and the number of transcripts in all."""
@@ -61,6 +61,8 @@ def batch(
     *,
     format: str = "json",
     workers: int | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
     engine: Engine | None = None,
     settings: Settings | None = None,
     on_record: RecordHook | None = None,
@@ -72,8 +74,12 @@ def batch(
     ``paths`` are files, folders (searched recursively) or ``@list`` files (see
     :mod:`longsum.batch.inputs`); ``format`` is one of ``summarize``'s; ``options`` are
     :class:`~longsum.settings.Settings` fields (``model=...``), or ``settings`` gives them
-    whole. ``workers`` processes run at once (default: see
-    :func:`~longsum.batch.engine.default_workers`) unless ``engine`` is given.
+    whole. The engine (unless ``engine`` is given): with ``ray`` or ``ray_address``, Ray
+    actors (:class:`~longsum.batch.ray_engine.RayEngine`, ``workers`` of them, default one
+    per CPU of the cluster); else, for an API model, this process with many transcripts at
+    once (:class:`~longsum.batch.local_async.LocalAsync`); else ``workers`` processes
+    (default: see :func:`~longsum.batch.engine.default_workers`). However many, the LLM
+    calls in flight are ``settings.concurrency`` at most for the whole batch.
 
     A transcript that cannot be read or summarized is a ``failed`` line with its one-line
     error; the others go on. Raises only for the batch as a whole: a bad setting or
@@ -125,14 +131,32 @@ def batch(
             # Nothing spent now: the earlier run's cost stays on its own line.
             report({**earlier, "status": "skipped", "wall_s": 0.0, "calls": 0, "tokens": 0})
             continue
-        jobs.append(Job(path, out / name, out_format, digest, key))
+        jobs.append(Job(path, out / name, out_format, digest, key, earlier.get("node")))
     if jobs:
         if engine is None:
-            count = workers if workers is not None else default_workers(len(jobs), settings)
-            engine = LocalPool(settings, count)
+            engine = choose_engine(settings, len(jobs), workers, ray, ray_address)
         for line in engine.run(jobs):
             report(line)
     return [lines[path] for path in (str(s.resolve()) for s in sources) if path in lines]
+
+
+def choose_engine(
+    settings: Settings,
+    jobs: int,
+    workers: int | None = None,
+    ray: bool = False,
+    ray_address: str | None = None,
+) -> Engine:
+    """The engine :func:`batch` uses for ``jobs`` transcripts (see there)."""
+    if ray or ray_address:
+        from longsum.batch.ray_engine import RayEngine
+
+        return RayEngine(settings, workers, ray_address)
+    if uses_api_model(settings) and workers is None:
+        from longsum.batch.local_async import LocalAsync
+
+        return LocalAsync(settings)
+    return LocalPool(settings, workers if workers is not None else default_workers(jobs, settings))
 
 
 def _free_name(source: Path, out_format: str, taken: set[str]) -> str:

@@ -32,8 +32,8 @@ def batch(
     inputs: Annotated[
         list[str],
         typer.Argument(
-            help="Transcript files, folders (searched recursively for .txt .vtt .srt .json "
-            ".md) or @FILE: a list of paths, one per line.",
+            help="Transcript files, folders (searched recursively for .txt .vtt .srt and "
+            "Whisper .json) or @FILE: a list of paths, one per line.",
             show_default=False,
             metavar="INPUT",
         ),
@@ -63,8 +63,23 @@ def batch(
         typer.Option(
             "--workers",
             min=1,
-            help="Worker processes [one per CPU, at most one per transcript; 1 for a "
-            "llamacpp model]. --concurrency is divided among them.",
+            help="Worker processes, or Ray actors with --ray [one per CPU, at most one per "
+            "transcript; 1 for a llamacpp model; an API model: this process, many "
+            "transcripts at once].",
+        ),
+    ] = None,
+    ray: Annotated[
+        bool,
+        typer.Option("--ray", help="Run on a local Ray instance (needs the [ray] extra)."),
+    ] = False,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="Run on an existing Ray cluster (host:port from 'ray start --head', or "
+            "auto); every node needs longsum installed.",
+            show_default=False,
         ),
     ] = None,
     model: Annotated[
@@ -83,7 +98,7 @@ def batch(
         int | None,
         typer.Option(
             "--concurrency",
-            help="LLM calls in flight, divided among the workers (ceil(N / workers) each) "
+            help="LLM calls in flight for the whole batch, across every worker and node "
             f"[env LONGSUM_CONCURRENCY; {default_of('concurrency')}].",
         ),
     ] = None,
@@ -125,6 +140,8 @@ def batch(
                 out_dir,
                 format=settings.output_format,
                 workers=workers,
+                ray=ray,
+                ray_address=ray_address,
                 settings=settings,
                 on_record=None if quiet else progress.update,
             )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from longsum.agent.answers import CallRecord
+    from longsum.agent.retrying import CallGate
     from longsum.embedding import Embedder
     from longsum.graphs.writers.base import Writer
     from longsum.graphs.writers.extractive import ExtractiveWriter
@@ -104,10 +105,13 @@ def build_services(
     map_model: str | BaseChatModel | None = None,
     embedder: Embedder | None = None,
     tokenizer: Tokenizer | None = None,
+    call_gate: CallGate | None = None,
 ) -> Services:
     """Services from settings: ``model`` (or ``settings.model``) for every LLM step,
     ``map_model`` (or ``settings.map_model``) for the map step if different. With no model
-    at all (or ``model="extractive"``) every step runs on the offline extractive engine."""
+    at all (or ``model="extractive"``) every step runs on the offline extractive engine.
+    ``call_gate`` bounds the API models' calls together with other processes (a batch's
+    workers); each writer's own bound, ``settings.concurrency``, applies too."""
     from longsum.agent.models import load_llm
     from longsum.graphs.writers.extractive import ExtractiveWriter
     from longsum.graphs.writers.llm import LLMWriter
@@ -127,10 +131,10 @@ def build_services(
             raise ConfigError("--map-model needs --model too (the offline engine has no map model)")
         offline = ExtractiveWriter(spans)
         return Services(settings, tokens, spans, map_writer=offline, reduce_writer=offline)
-    reduce = LLMWriter(load_llm(reduce_spec, settings), settings, tokens, spans)
+    reduce = LLMWriter(load_llm(reduce_spec, settings), settings, tokens, spans, call_gate)
     # One writer (so one bound on calls in flight) when map and reduce are the same model.
     mapper = (
-        LLMWriter(load_llm(map_spec, settings), settings, tokens, spans)
+        LLMWriter(load_llm(map_spec, settings), settings, tokens, spans, call_gate)
         if map_spec not in (None, reduce_spec)
         else reduce
     )

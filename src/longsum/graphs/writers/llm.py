@@ -29,7 +29,7 @@ from longsum.agent.prompts import (
     language_name,
     render,
 )
-from longsum.agent.retrying import Retrier, call_policy
+from longsum.agent.retrying import CallGate, Retrier, call_policy
 from longsum.agent.schemas import ChunkNotesDraft, IntroDraft, SectionDraft, TopicsDraft
 from longsum.agent.structured import StructuredLLM
 from longsum.embedding import Embedder
@@ -59,19 +59,28 @@ class LLMWriter:
     version = PROMPT_VERSION
 
     def __init__(
-        self, llm: StructuredLLM, settings: Settings, tokenizer: Tokenizer, embedder: Embedder
+        self,
+        llm: StructuredLLM,
+        settings: Settings,
+        tokenizer: Tokenizer,
+        embedder: Embedder,
+        gate: CallGate | None = None,
     ) -> None:
         self.llm = llm
         self.settings = settings
         self.tokenizer = tokenizer
         self.embedder = embedder
+        in_process = llm.provider == "llamacpp"
         self.retrier = Retrier(
             call_policy(settings),
             model_id=llm.model_id,
             # An in-process llama.cpp model runs one call at a time whatever the bound: a
             # bound of 1 keeps its calls' latencies from being inflated by waiting on each
             # other (and its timeout from counting that wait).
-            width=1 if llm.provider == "llamacpp" else settings.concurrency,
+            width=1 if in_process else settings.concurrency,
+            # A batch's shared bound is for a provider's rate; a model in this process has
+            # no other caller.
+            gate=None if in_process else gate,
         )
 
     @property
