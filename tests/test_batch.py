@@ -17,8 +17,8 @@ from longsum.api import run_summary
 from longsum.batch import Job, expand_inputs, read_manifest
 from longsum.batch.engine import LocalPool, uses_api_model
 from longsum.batch.local_async import LocalAsync
-from longsum.batch.run import choose_engine
 from longsum.batch.manifest import append_record, manifest_path, record
+from longsum.batch.run import choose_engine
 from longsum.cli import app
 from longsum.errors import ConfigError, InputError
 from longsum.settings import Settings
@@ -159,8 +159,9 @@ def test_inputs_expand_folders_lists_and_dedupe(tmp_path: Path, monkeypatch: Any
     # Not transcripts: a folder's notes, its manifest and reference summaries.
     for name in ("notes.pdf", ".hidden/f.txt", "deep/g.mp3", "deep/e.md", "SOURCES.md"):
         (root / name).write_text("x", encoding="utf-8")
-    for name in ("manifest.json", "b.ref.json"):
-        (root / name).write_text('{"title": "x", "chapters": []}', encoding="utf-8")
+    (root / "b.ref.json").write_text('{"title": "x", "note": "five segments"}', encoding="utf-8")
+    (root / "manifest.json").write_text('[{"id": "b", "title": "x"}]', encoding="utf-8")
+    (root / "deep" / "bare.json").write_text('[{"start": 0, "text": "hi"}]', encoding="utf-8")
     out = root / "out"
     out.mkdir()
     (out / "b.json").write_text("{}", encoding="utf-8")
@@ -175,6 +176,7 @@ def test_inputs_expand_folders_lists_and_dedupe(tmp_path: Path, monkeypatch: Any
     assert [p.relative_to(tmp_path) if p.is_absolute() else p for p in found] == [
         Path("talks/b.txt"),
         Path("talks/a.vtt"),
+        Path("talks/deep/bare.json"),
         Path("talks/deep/c.srt"),
         Path("talks/deep/deeper/d.JSON"),
         Path("lists/../extra.txt"),
@@ -346,3 +348,19 @@ def test_chapters_formats_refuse_an_untimed_transcript_before_its_run(
 
 def _stamp(seconds: int) -> str:
     return f"00:{seconds // 60:02d}:{seconds % 60:02d}.000"
+
+
+def test_ray_is_imported_only_when_chosen_and_its_absence_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, longsum, longsum.batch.run, longsum.cli.batch; print('ray' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
+    from longsum.batch.ray_engine import import_ray
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the [ray] extra were missing
+    with pytest.raises(ConfigError, match=r"pip install 'longsum\[ray\]'"):
+        import_ray()

@@ -217,3 +217,26 @@ def test_a_cut_off_answer_then_an_error_counts_both_requests(tmp_path: Path, see
         result = run(seed, openai_services(tmp_path, server.base_url, concurrency=1))
         sent = len(server.log)
     assert result.extended["usage"]["requests"] == sent
+
+
+def test_a_second_run_in_another_event_loop_reaches_the_provider(
+    tmp_path: Path, seed: Path
+) -> None:
+    """Each ``summarize()`` is its own ``asyncio.run``: langchain-openai's shared client kept
+    connections of the first loop, and the second run's every call failed ("Event loop is
+    closed") once more calls were in flight than the first had left idle connections."""
+    with FaultServer(responder=ScriptedResponder(), latency_s=0.02) as server:
+        for run_number in range(2):
+            settings = {"cache_dir": tmp_path / str(run_number), "vector_store": "memory"}
+            result = asyncio.run(
+                run_summary(
+                    seed,
+                    model="openai:gpt-test",
+                    embedder="hashing",
+                    openai_base_url=server.base_url,
+                    concurrency=16,
+                    llm_attempts=2,
+                    **settings,
+                )
+            )
+            assert result.extended["degraded"] == [], run_number

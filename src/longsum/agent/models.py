@@ -99,12 +99,19 @@ def load_chat_model(spec: str, settings: Settings | None = None) -> BaseChatMode
     module = _import_extra(provider)
     try:
         if provider == "openai":
+            from openai import DefaultAsyncHttpxClient
+
             model: BaseChatModel = module.ChatOpenAI(
                 model=name,
                 base_url=settings.openai_base_url or None,
                 temperature=settings.temperature,
                 timeout=settings.llm_timeout,
                 max_retries=0,
+                # A client of its own: langchain-openai shares one cached client in the
+                # process, whose pooled connections belong to the event loop that opened
+                # them; the next asyncio.run (a second summarize()) failed every call with
+                # "Event loop is closed".
+                http_async_client=DefaultAsyncHttpxClient(),
             )
         elif provider == "anthropic":
             model = module.ChatAnthropic(

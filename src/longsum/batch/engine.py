@@ -77,8 +77,7 @@ def default_workers(jobs: int, settings: Settings) -> int:
     """
     if settings.model is not None and settings.model.startswith("llamacpp:"):
         return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(jobs, cpus or 1))
+    return max(1, min(jobs, _cpus()))
 
 
 def uses_api_model(settings: Settings) -> bool:
@@ -90,13 +89,21 @@ def uses_api_model(settings: Settings) -> bool:
 
 _SERVICES: Any = None
 """The worker process's services (embedder, models, tokenizer), loaded once."""
+_LOOP: asyncio.AbstractEventLoop | None = None
+"""The worker process's one event loop: an API model's client keeps pooled connections
+that belong to the loop they were opened in, so every job runs in the same one."""
 
 
-def _init_worker(settings: Settings, gate: Any) -> None:
+def _init_worker(settings: Settings, gate: Any, threads: int) -> None:
+    # The worker's share of the CPUs for torch's compute threads (read when torch is
+    # imported): its default, a thread per core in every worker, made two workers on two
+    # cores slower than one. Ray does the same for its actors. A user's own setting wins.
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     from longsum.graphs.services import build_services
 
-    global _SERVICES
+    global _SERVICES, _LOOP
     _SERVICES = build_services(settings, call_gate=gate)
+    _LOOP = asyncio.new_event_loop()
 
 
 Outcome = tuple[dict[str, Any], str | None]
@@ -161,11 +168,14 @@ def _failed(job: Job, exc: BaseException, wall_s: float) -> dict[str, Any]:
         error = f"cannot write {job.output}: {exc.strerror or exc}"
     else:
         error = f"{type(exc).__name__}: {exc}"
+    spent = (getattr(exc, "extended", None) or {}).get("usage", {})  # what it cost all the same
     return record(
         job.path,
         "failed",
         wall_s=round(wall_s, 2),
         error=error or type(exc).__name__,
+        calls=int(spent.get("llm_calls", 0)),
+        tokens=int(spent.get("prompt_tokens", 0)) + int(spent.get("completion_tokens", 0)),
         content_hash=job.content_hash,
         key=job.key,
     )
@@ -185,7 +195,12 @@ def _require_times(path: str, settings: Settings) -> None:
 
 
 def _run_in_worker(job: Job) -> Outcome:
-    return asyncio.run(summarize_job(job, _SERVICES))
+    assert _LOOP is not None, "the worker's initializer has not run"
+    return _LOOP.run_until_complete(summarize_job(job, _SERVICES))
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class LocalPool:
@@ -219,7 +234,7 @@ class LocalPool:
                     max_workers=workers,
                     mp_context=spawn,
                     initializer=_init_worker,
-                    initargs=(self.settings, gate),
+                    initargs=(self.settings, gate, max(1, _cpus() // workers)),
                 )
             )
             futures: dict[Future[Outcome], Job] = {

@@ -10,6 +10,7 @@ given in, a folder's files sorted by path.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -93,9 +94,17 @@ def _folder(folder: Path, skip: Path | None) -> list[Path]:
 
 
 def _whisper_like(path: Path) -> bool:
-    """Whether a JSON file holds a transcript (Whisper's ``segments``, or a list of them)."""
+    """Whether a JSON file holds a transcript: Whisper's ``segments`` (or a bare list of
+    them), segments with ``text``, as :func:`~longsum.tools.captions.read_whisper` reads."""
     try:
-        head = path.read_bytes()
-    except OSError:
-        return True  # taken, so its error is recorded like any other
-    return b'"segments"' in head or head.lstrip().startswith(b"[")
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return True  # taken, so its error (unreadable, broken JSON) is recorded like any other
+    if isinstance(data, dict):  # Whisper's own shape, even empty (then it fails, recorded)
+        return isinstance(data.get("segments"), list)
+    return (
+        isinstance(data, list)
+        and any(  # a bare list: of segments, not of records
+            isinstance(seg, dict) and "text" in seg and "start" in seg for seg in data[:50]
+        )
+    )

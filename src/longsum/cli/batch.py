@@ -153,7 +153,7 @@ def batch(
         raise typer.Exit(1)
     if not quiet:
         skipped = sum(line["status"] == "skipped" for line in lines)
-        again = f" ({skipped} already done)" if skipped else ""
+        again = f" ({skipped} by an earlier run)" if skipped else ""
         err.print(
             f"longsum: {len(lines)} transcripts summarized{again} into {out_dir}",
             highlight=False,

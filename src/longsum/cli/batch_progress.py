@@ -58,9 +58,10 @@ class BatchProgress:
         eta = self.eta()
         left = f", ETA {eta:.0f} s" if eta is not None and self.done < self.total else ""
         skipped = f", {self.counts['skipped']} skipped" if self.counts["skipped"] else ""
+        tokens = f", {self.tokens:,} tokens" if self.tokens else ""  # none offline
         return (
-            f"{self.done}/{self.total} transcripts, {self.counts['failed']} failed{skipped}, "
-            f"{self.tokens:,} tokens{left}"
+            f"{self.done}/{self.total} transcripts, {self.counts['failed']} failed{skipped}"
+            f"{tokens}{left}"
         )
 
     def __enter__(self) -> BatchProgress:
