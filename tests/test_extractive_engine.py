@@ -373,6 +373,40 @@ def test_cached_embedder_answers_a_call_larger_than_its_memo() -> None:
     assert cached.embed(["a", "c"]).shape == (2, 384)
 
 
+def test_cached_embedder_reports_to_each_runs_own_hook_when_runs_share_it() -> None:
+    """Two runs of one process (a batch, a server) share the embedder: a run whose
+    reporting block ended while another still embedded reset the other's hook to None."""
+    import threading
+
+    first_batch, go = threading.Event(), threading.Event()
+
+    class Slow(HashingEmbedder):
+        def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+            if first_batch.is_set():
+                go.wait(10)
+            first_batch.set()
+            return super().embed(texts)
+
+    cached = CachedEmbedder(Slow(), batch_size=2)
+    told: dict[str, list[int]] = {"a": [], "b": []}
+    failures: list[BaseException] = []
+
+    def run_b() -> None:
+        try:
+            with cached.reporting(lambda done, total: told["b"].append(done)):
+                cached.embed(["b1", "b2", "b3", "b4"])
+        except BaseException as exc:
+            failures.append(exc)
+
+    with cached.reporting(lambda done, total: told["a"].append(done)):
+        other = threading.Thread(target=run_b)
+        other.start()
+        first_batch.wait(10)  # run b is embedding, its second batch held back
+    go.set()  # run a's block has ended; run b goes on
+    other.join(10)
+    assert failures == [] and told == {"a": [], "b": [2, 4]}
+
+
 def test_span_mean_is_the_length_weighted_mean_of_the_spans() -> None:
     spans_embedder = HashingEmbedder()
     embedder = SpanMeanEmbedder(spans_embedder)

@@ -8,6 +8,7 @@ embedding a transcript is paid once whatever reads it.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,10 @@ class CachedEmbedder:
 
     New texts reach ``base`` in batches of ``batch_size``; while :meth:`reporting`, each
     batch done is told to its hook (``done, total`` of the texts new to this call).
+
+    One is shared by every run of a process (a batch, a LangGraph server), from several
+    threads at once: the hook is the calling thread's own (another run's block ending
+    reset a shared one mid-embedding), and the memo is read and changed under a lock.
     """
 
     def __init__(self, base: Embedder, max_items: int = 200_000, batch_size: int = 256) -> None:
@@ -36,24 +41,27 @@ class CachedEmbedder:
         self.max_items = max_items
         self.batch_size = batch_size
         self._memo: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
-        self._progress: Progress | None = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
 
     @contextmanager
     def reporting(self, progress: Progress) -> Iterator[None]:
         """Tell ``progress`` each batch embedded by the calls made inside the block."""
-        before, self._progress = self._progress, progress
+        before = getattr(self._local, "progress", None)
+        self._local.progress = progress
         try:
             yield
         finally:
-            self._progress = before
+            self._local.progress = before
 
     def _embed_new(self, texts: list[str]) -> list[NDArray[np.float32]]:
-        if self._progress is None:
+        progress: Progress | None = getattr(self._local, "progress", None)
+        if progress is None:
             return list(self.base.embed(texts))
         rows: list[NDArray[np.float32]] = []
         for start in range(0, len(texts), self.batch_size):
             rows.extend(self.base.embed(texts[start : start + self.batch_size]))
-            self._progress(len(rows), len(texts))
+            progress(len(rows), len(texts))
         return rows
 
     @property
@@ -70,15 +78,17 @@ class CachedEmbedder:
         """Vectors of ``texts``; only texts not seen before reach the base embedder."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._memo))
-        fresh = dict(zip(missing, self._embed_new(missing), strict=True)) if missing else {}
-        rows = np.vstack([fresh[t] if t in fresh else self._memo[t] for t in texts])
-        for text in texts:  # most recently used last; evict only after reading
-            if text in self._memo:
+        with self._lock:
+            known = {t: self._memo[t] for t in texts if t in self._memo}
+            for text in known:  # most recently used last
                 self._memo.move_to_end(text)
-        self._memo.update(fresh)
-        while len(self._memo) > self.max_items:
-            self._memo.popitem(last=False)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = dict(zip(missing, self._embed_new(missing), strict=True)) if missing else {}
+        rows = np.vstack([fresh[t] if t in fresh else known[t] for t in texts])
+        with self._lock:
+            self._memo.update(fresh)
+            while len(self._memo) > self.max_items:
+                self._memo.popitem(last=False)
         return rows.astype(np.float32, copy=False)
 
 
