@@ -113,3 +113,15 @@ def test_a_batch_runs_on_both_nodes_of_a_cluster(
     assert [line["status"] for line in lines] == ["ok"] * 4
     assert len({line["node"] for line in lines}) == 2, "the work should be on both nodes"
     assert done.stderr.strip().splitlines()[-1].startswith("longsum: 4 transcripts summarized")
+
+    # A rerun sends each transcript to do again back to the node that has its notes cached.
+    homes = {line["path"]: line["node"] for line in lines}
+    for line in {line["node"]: line for line in lines}.values():  # one of each node's
+        (out / line["output"]).unlink()
+    again = subprocess.run(
+        [*command, "--ray-address", address], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr[-3000:]
+    rerun = [json.loads(line) for line in (out / "batch.jsonl").read_text().splitlines()[4:]]
+    redone = [line for line in rerun if line["status"] == "ok"]
+    assert len(redone) == 2 and all(line["node"] == homes[line["path"]] for line in redone)

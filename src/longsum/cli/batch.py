@@ -77,7 +77,7 @@ def batch(
         typer.Option(
             "--ray-address",
             metavar="ADDRESS",
-            help="Run on an existing Ray cluster (host:port from 'ray start --head', or "
+            help="Run on an existing Ray cluster (the head node's host:port, or "
             "auto); every node needs longsum installed.",
             show_default=False,
         ),
