@@ -135,6 +135,10 @@ def batch(
     if jobs:
         if engine is None:
             engine = choose_engine(settings, len(jobs), workers, ray, ray_address)
+        # Longest first: the workers then finish together, not with one long transcript
+        # left running alone at the end (the 22 shared transcripts on 2 workers: 86.6 s in
+        # input order).
+        jobs.sort(key=_size, reverse=True)
         for line in engine.run(jobs):
             report(line)
     return [lines[path] for path in (str(s.resolve()) for s in sources) if path in lines]
@@ -157,6 +161,13 @@ def choose_engine(
 
         return LocalAsync(settings)
     return LocalPool(settings, workers if workers is not None else default_workers(jobs, settings))
+
+
+def _size(job: Job) -> int:
+    try:
+        return Path(job.path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _free_name(source: Path, out_format: str, taken: set[str]) -> str:
