@@ -63,7 +63,9 @@ def test_ray_actors_give_single_runs_results_and_a_bad_file_fails_alone(
 
     lines = longsum.batch([*paths, empty], out, engine=engine, settings=settings)
 
-    assert [line["status"] for line in lines] == ["ok", "ok", "failed"], lines
+    assert [line["status"] for line in lines] == ["ok", "ok", "failed"], [
+        line["error"] for line in lines
+    ]
     assert "empty" in lines[2]["error"]
     node = ray.get_runtime_context().get_node_id()
     assert [line["node"] for line in lines[:2]] == [node, node]

@@ -9,6 +9,7 @@ and output-shaping settings), and runs the rest again, failed ones included.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -135,6 +136,7 @@ def batch(
     if jobs:
         if engine is None:
             engine = choose_engine(settings, len(jobs), workers, ray, ray_address)
+        _prepare_node_cache(settings)
         # Longest first: the workers then finish together, not with one long transcript
         # left running alone at the end (the 22 shared transcripts on 2 workers: 86.6 s in
         # input order).
@@ -161,6 +163,15 @@ def choose_engine(
 
         return LocalAsync(settings)
     return LocalPool(settings, workers if workers is not None else default_workers(jobs, settings))
+
+
+def _prepare_node_cache(settings: Settings) -> None:
+    """Make the node cache's SQLite file here, once, before the workers start: two worker
+    processes making it together can find it locked while it turns to WAL mode."""
+    from longsum.memory.checkpoints import open_node_cache
+
+    with contextlib.suppress(Exception):  # a worker that cannot make it says why itself
+        open_node_cache(settings.cache_dir / "node-cache.sqlite")
 
 
 def _size(job: Job) -> int:

@@ -9,6 +9,8 @@ LangGraph's safe built-ins: the allowlist is explicit rather than "anything, wit
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,17 @@ def open_node_cache(path: str | Path) -> Any:
     from langgraph.cache.sqlite import SqliteCache
 
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return SqliteCache(path=str(path), serde=serializer())
+    for attempt in range(1, 41):
+        try:
+            return SqliteCache(path=str(path), serde=serializer())
+        except sqlite3.OperationalError as exc:
+            # Its first statement, PRAGMA journal_mode=WAL, fails at once, without SQLite's
+            # busy wait, while another process holds the file (two batch workers starting
+            # their first runs together): wait for it, as a busy wait would.
+            if "locked" not in str(exc) or attempt == 40:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 async def thread_values(saver: Any, thread_id: str) -> dict[str, Any]:
