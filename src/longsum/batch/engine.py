@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from longsum.batch.gates import ProcessGate
 from longsum.batch.manifest import record
 from longsum.errors import LongsumError
+from longsum.graphs.services import OFFLINE
 from longsum.settings import Settings
 from longsum.tools.chapters import KINDS
 
@@ -33,6 +34,7 @@ __all__ = [
     "LocalPool",
     "Outcome",
     "default_workers",
+    "failed_line",
     "finish_job",
     "run_job",
     "summarize_job",
@@ -84,7 +86,7 @@ def uses_api_model(settings: Settings) -> bool:
     """Whether a model outside this process writes (any but the offline engine and an
     in-process llama.cpp model): its calls wait on the network, not on this machine."""
     specs = [spec for spec in (settings.model, settings.map_model) if spec]
-    return any(spec != "extractive" and not spec.startswith("llamacpp:") for spec in specs)
+    return any(spec != OFFLINE and not spec.startswith("llamacpp:") for spec in specs)
 
 
 _SERVICES: Any = None
@@ -169,15 +171,19 @@ def _failed(job: Job, exc: BaseException, wall_s: float) -> dict[str, Any]:
     else:
         error = f"{type(exc).__name__}: {exc}"
     spent = (getattr(exc, "extended", None) or {}).get("usage", {})  # what it cost all the same
-    return record(
-        job.path,
-        "failed",
+    return failed_line(
+        job,
+        error or type(exc).__name__,
         wall_s=round(wall_s, 2),
-        error=error or type(exc).__name__,
         calls=int(spent.get("llm_calls", 0)),
         tokens=int(spent.get("prompt_tokens", 0)) + int(spent.get("completion_tokens", 0)),
-        content_hash=job.content_hash,
-        key=job.key,
+    )
+
+
+def failed_line(job: Job, error: str, **fields: Any) -> dict[str, Any]:
+    """The manifest line of ``job`` failed with ``error`` (one line), and any ``fields``."""
+    return record(
+        job.path, "failed", error=error, content_hash=job.content_hash, key=job.key, **fields
     )
 
 
@@ -251,11 +257,5 @@ def _outcome(future: Future[Outcome], job: Job) -> dict[str, Any]:
     try:
         outcome = future.result()
     except Exception as exc:  # a worker that died (out of memory, killed) or failed to start
-        return record(
-            job.path,
-            "failed",
-            content_hash=job.content_hash,
-            key=job.key,
-            error=f"the worker process failed: {type(exc).__name__}: {exc}",
-        )
+        return failed_line(job, f"the worker process failed: {type(exc).__name__}: {exc}")
     return finish_job(job, outcome)

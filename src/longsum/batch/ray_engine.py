@@ -29,9 +29,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from longsum.batch.engine import Job, Outcome, finish_job, summarize_job, uses_api_model
+from longsum.batch.engine import (
+    Job,
+    Outcome,
+    failed_line,
+    finish_job,
+    summarize_job,
+    uses_api_model,
+)
 from longsum.batch.gates import GateActor, RayGate
-from longsum.batch.manifest import record
 from longsum.errors import ConfigError
 from longsum.settings import Settings
 
@@ -162,7 +168,7 @@ class RayEngine:
                 try:
                     data = Path(job.path).read_bytes()
                 except OSError as exc:
-                    yield _failed(job, f"cannot read {job.path}: {exc.strerror or exc}")
+                    yield failed_line(job, f"cannot read {job.path}: {exc.strerror or exc}")
                     continue
                 running[actor.summarize.remote(job, data)] = (job, actor)
                 free[id(actor)] -= 1
@@ -178,7 +184,7 @@ class RayEngine:
                     outcome, node = ray.get(ref)
                 except ray.exceptions.RayError as exc:  # the actor died (out of memory...)
                     free[id(actor)] = -len(jobs)  # so it is given nothing more
-                    yield _failed(job, f"the Ray worker failed: {type(exc).__name__}: {exc}")
+                    yield failed_line(job, f"the Ray worker failed: {type(exc).__name__}: {exc}")
                 else:
                     self.nodes[node] = self.nodes.get(node, 0) + 1
                     line = finish_job(job, outcome)
@@ -186,7 +192,7 @@ class RayEngine:
                 yield from fill(actor)
                 if waiting and not running:  # every actor has died
                     for job in list(waiting):
-                        yield _failed(job, "every Ray worker failed: see the Ray logs")
+                        yield failed_line(job, "every Ray worker failed: see the Ray logs")
                     waiting.clear()
         finally:  # interrupted, or done: nothing left running on the cluster
             for actor in actors:
@@ -195,7 +201,3 @@ class RayEngine:
                 with contextlib.suppress(ray.exceptions.RayError):
                     self.calls_peak = ray.get(gate.stats.remote(), timeout=10)["peak"]
                 ray.kill(gate)
-
-
-def _failed(job: Job, error: str) -> dict[str, Any]:
-    return record(job.path, "failed", content_hash=job.content_hash, key=job.key, error=error)
