@@ -35,8 +35,8 @@ class Recorder(ScriptedResponder):
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on excerpt"):
-            number = int(prompt.split("excerpt ", 1)[1].split(" ", 1)[0])
+        if prompt.startswith("Excerpt "):
+            number = int(prompt.split("Excerpt ", 1)[1].split(" ", 1)[0])
             with self._mine:
                 self.map_prompts[number] = list(messages)
         return super().__call__(messages, schema)
@@ -64,7 +64,7 @@ def test_plan_matches_the_run_call_for_call(
     assert [(c.id, c.token_count) for c in chunks] == [
         (c["id"], c["tokens"]) for c in ran["chunks"]
     ]
-    by_node = {node: calls for node, (calls, _, _) in per_node(planned).items()}
+    by_node = {node: calls for node, (calls, _, _, _) in per_node(planned).items()}
     assert by_node == {n: int(u["calls"]) for n, u in ran["usage"]["by_node"].items()}
     maps = [c for c in planned if c.node == "summarize_chunk"]
     assert [c.what for c in maps] == [c.id for c in chunks]

@@ -151,7 +151,7 @@ def test_a_run_over_a_hostile_transcript_keeps_it_inside_every_block(tmp_path: P
     settings = load_settings(cache_dir=tmp_path / "cache", vector_store="memory")
     source = hostile_transcript(tmp_path / "hostile.txt")
     asyncio.run(run_summary(source, services=fake_services(settings, responder)))
-    notes = [p for p in responder.prompts if p.startswith("Take notes on excerpt")]
+    notes = [p for p in responder.prompts if p.startswith("Excerpt ")]
     assert len(notes) >= 5 and len(responder.prompts) > len(notes)
     seen = [inside for p in notes for inside in blocks(p, "excerpt") if ORDER in inside]
     assert seen, "the payload reached the model, inside its excerpt"
@@ -169,7 +169,7 @@ def test_a_provider_error_echoing_the_key_reaches_neither_stderr_nor_the_trace(
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
     monkeypatch.setenv("LONGSUM_LLM_ATTEMPTS", "1")
     error = PermissionError(f"Error code: 401 - key {KEY} is not valid for this project")
-    responder = RaisingResponder(error, prefixes=("Write section",))
+    responder = RaisingResponder(error, prefixes=("Section ",))
 
     def build(settings: Settings, **_: Any) -> Any:
         return fake_services(settings, responder)

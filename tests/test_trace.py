@@ -99,7 +99,7 @@ def test_prompts_and_answers_are_summarised_by_default(dpo_run: dict[str, Any]) 
         assert 0 < len(prompt["preview"]) <= PREVIEW_CHARS
         assert output["chars"] > 0 and len(output["preview"]) <= PREVIEW_CHARS
     notes = [c for c in kinds(dpo_run["events"], "llm_call") if c["node"] == "summarize_chunk"]
-    parts = sorted(int(c["prompt"]["preview"].split()[4]) for c in notes)  # "...on part N of"
+    parts = sorted(int(c["prompt"]["preview"].split()[1]) for c in notes)  # "Excerpt N of"
     assert parts == list(range(1, len(notes) + 1)), "each map call keeps its own prompt"
 
 
@@ -158,10 +158,10 @@ class LeakyResponder(ScriptedResponder):
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on excerpt 2 of"):
+        if prompt.startswith("Excerpt 2 of"):
             raise ConnectionError(f"401 for Authorization: Bearer {SECRET} (api_key={SECRET})")
         answer = super().__call__(messages, schema)
-        if prompt.startswith("Take notes on excerpt 1 of"):
+        if prompt.startswith("Excerpt 1 of"):
             notes = json.loads(answer)
             notes["key_points"].append(f"The speaker reads out the key {SECRET} aloud.")
             answer = json.dumps(notes)
@@ -291,7 +291,7 @@ def test_trace_node_shows_each_call(
     result = cli(dpo_run["cache"], monkeypatch, "trace", "last", "--node", "write_overview")
     assert result.exit_code == 0, result.output
     assert "call 2 at" in result.stdout and "call 3" not in result.stdout
-    assert "prompt (" in result.stdout and "Here are the 5 sections" in result.stdout
+    assert "prompt (" in result.stdout and "The 5 sections of the summary" in result.stdout
     assert "summarize_chunk" not in result.stdout
 
 

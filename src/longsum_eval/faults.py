@@ -24,6 +24,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, convert_to_messages
 
 from longsum.agent.fake import Responder, default_responder
+from longsum.agent.prefix_cache import shared_start
 
 __all__ = ["FAULTS", "PERMANENT", "FaultServer"]
 
@@ -45,6 +46,9 @@ class FaultServer:
     ``retry_after_s``; a stall holds the answer for ``stall_s``; every answer takes at
     least ``latency_s`` (an API model's time to answer). :attr:`base_url` is what
     ``openai_base_url`` is set to; :attr:`peak` is the most requests it ever held at once.
+    A request that asks ``cache_prompt`` is answered as llama.cpp's server does: the words
+    its prompt shares, from the start, with the request before it are reported as cached
+    (``prompt_tokens_details.cached_tokens``).
     """
 
     def __init__(
@@ -71,6 +75,9 @@ class FaultServer:
         self.peak = 0
         """The most requests in flight at once (what a bound on calls must keep)."""
         self.log: list[str] = []
+        self.cache_prompt = 0
+        """Requests that asked the server to keep their prompt's prefix (``cache_prompt``)."""
+        self._previous: list[str] = []
         self.times: list[float] = []
         """When each request arrived (``time.monotonic()``), in the order of :attr:`log`."""
         self._script = list(script)
@@ -125,6 +132,17 @@ class FaultServer:
             self.log.append(kind)
             self.times.append(time.monotonic())
             return kind
+
+    def count_cached(self, request: dict[str, Any], answer: dict[str, Any]) -> None:
+        """Report the prompt's words shared with the previous request as cached, when the
+        request asked ``cache_prompt`` (one slot, as a llama.cpp server with one)."""
+        words = " ".join(str(m.get("content")) for m in request.get("messages", [])).split()
+        with self._lock:
+            shared = shared_start(self._previous, words)
+            self._previous = words
+            if request.get("cache_prompt") is True:
+                self.cache_prompt += 1
+                answer["usage"]["prompt_tokens_details"] = {"cached_tokens": shared}
 
     def entered(self, change: int) -> None:
         """A request arrived (``+1``) or was answered (``-1``)."""
@@ -183,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
                 server.stall()
             try:
                 answer = _completion(request, kind, server.responder)
+                server.count_cached(request, answer)
             except Exception as exc:  # the responder's own failure, answered as a 500
                 self._json(500, {"error": {"message": str(exc), "type": "server_error"}})
             else:

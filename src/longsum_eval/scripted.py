@@ -116,22 +116,19 @@ class ScriptedResponder:
 
     def __call__(self, messages: list[BaseMessage], schema: dict[str, Any] | None) -> str:
         prompt = str(messages[-1].content)
-        if prompt.startswith("Take notes on excerpt"):
+        if prompt.startswith("Excerpt "):
             return self._notes(prompt)
-        if prompt.startswith("These are notes on"):
+        if prompt.startswith("Notes on "):
             return self._collapse(prompt)
-        if prompt.startswith("Write section"):
-            return self._section(prompt, repair=False)
-        if prompt.startswith("Here are the 5 sections") and "Write the introduction" in prompt:
-            return self._intro(prompt, repair=False)
-        if prompt.startswith("Here are the 5 sections"):
-            return self._topics(prompt, repair=False)
-        if prompt.startswith("Section") and "breaks these rules" in prompt:
-            return self._section(prompt, repair=True)
-        if prompt.startswith("The introduction of") and "breaks these rules" in prompt:
-            return self._intro(prompt, repair=True)
-        if prompt.startswith("The topics of") and "breaks these rules" in prompt:
-            return self._topics(prompt, repair=True)
+        if prompt.startswith("Section "):  # a repair opens as the section's prompt did
+            return self._section(prompt, repair="It breaks these rules" in prompt)
+        if "<sections>" in prompt:
+            piece = prompt.split("</sections>", 1)[-1]
+            repair = "breaks these rules" in piece
+            if "Write the introduction" in piece or "The introduction of" in piece:
+                return self._intro(prompt, repair=repair)
+            if "key descriptors" in piece or "The topics of" in piece:
+                return self._topics(prompt, repair=repair)
         raise AssertionError(f"unexpected prompt: {prompt[:80]!r}")
 
     def _count(self, kind: str) -> None:
@@ -139,7 +136,7 @@ class ScriptedResponder:
             self.kinds[kind] += 1
 
     def _notes(self, prompt: str) -> str:
-        number = int(re.search(r"excerpt (\d+) of", prompt).group(1))  # type: ignore[union-attr]
+        number = int(re.search(r"[Ee]xcerpt (\d+) of", prompt).group(1))  # type: ignore[union-attr]
         self._count("notes")
         with self._lock:
             self.notes_parts.append(number)
@@ -222,7 +219,7 @@ class ScriptedResponder:
 
     def _topics(self, prompt: str, *, repair: bool) -> str:
         self._count("repair_topics" if repair else "topics")
-        top = _top(prompt.split("<sections>")[-1], 10) or ["talk"]
+        top = _top(prompt.split("<sections>")[-1].split("</sections>")[0], 10) or ["talk"]
         broken = self.faults == "never" or (self.faults == "dpo" and not repair)
         general = [
             {"name": GENERAL, "complexity": 0.62},

@@ -22,6 +22,7 @@ __all__ = [
     "TRUNCATED",
     "CallRecord",
     "RetryableModelError",
+    "cached_input_tokens",
     "cut_off_message",
     "failure_of",
     "finish_reason",
@@ -85,6 +86,15 @@ class CallRecord:
     """True when no attempt gave a usable answer (the record of a call that gave up)."""
     error: str = ""
     """The last failure's one-line cause, when the call retried or gave up."""
+    cached_prompt_tokens: int = 0
+    """Of ``prompt_tokens``, those the provider did not process again: a prefix it had
+    cached (OpenAI ``cached_tokens``, Anthropic ``cache_read_input_tokens``, the tokens
+    llama.cpp kept from its previous call), as the provider reports them."""
+
+    @property
+    def uncached_prompt_tokens(self) -> int:
+        """Prompt tokens the provider had to process: what a local model's prefill costs."""
+        return self.prompt_tokens - self.cached_prompt_tokens
 
     @property
     def sent(self) -> int:
@@ -227,6 +237,16 @@ def render_messages(messages: Sequence[BaseMessage]) -> str:
         text = content if isinstance(content, str) else json.dumps(content)
         lines.append(f"{message.type}: {text}")
     return "\n".join(lines)
+
+
+def cached_input_tokens(usage: UsageMetadata) -> int:
+    """The prompt tokens a reply's usage says were read from the provider's prefix cache.
+
+    LangChain's integrations all put them in ``input_token_details.cache_read`` (OpenAI's
+    ``prompt_tokens_details.cached_tokens``, Anthropic's ``cache_read_input_tokens``);
+    longsum's llama.cpp model does the same with the tokens it kept from its last call."""
+    details = usage.get("input_token_details") or {}
+    return int(details.get("cache_read") or 0)
 
 
 def finish_reason(message: AIMessage) -> str | None:

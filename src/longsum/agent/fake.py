@@ -27,6 +27,7 @@ from langchain_core.messages import AIMessage, BaseMessage, UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field, PrivateAttr
 
+from longsum.agent.prefix_cache import shared_start
 from longsum.tools.tokens import WhitespaceTokenizer
 
 __all__ = ["FakeChatModel", "Responder", "default_responder", "minimal_instance"]
@@ -203,6 +204,14 @@ def default_responder(messages: list[BaseMessage], schema: dict[str, Any] | None
     return json.dumps(minimal_instance(schema)) if schema else "{}"
 
 
+def _shared_words(prompt: str, previous: str) -> int:
+    """Whitespace tokens of the longest common start of two prompts, whole words only."""
+    common = prompt[: shared_start(prompt, previous)]
+    if len(common) < len(prompt) and not prompt[len(common)].isspace():
+        common = common[: max(common.rfind(" "), common.rfind("\n"), 0)]  # drop a cut word
+    return _WORDS.count(common)
+
+
 class FakeChatModel(BaseChatModel):
     """A chat model whose answers come from ``responder``; it never touches the network.
 
@@ -213,16 +222,22 @@ class FakeChatModel(BaseChatModel):
     reported finish reason; every call is kept in ``calls`` as ``(messages, schema)`` and
     its ``max_tokens`` in ``limits``. Usage counts whitespace tokens unless
     ``report_usage`` is False.
+
+    ``prefix_cache`` plays a llama.cpp server's prompt cache: the words a prompt shares, from
+    its start, with the call before it are reported as read from the cache
+    (``input_token_details.cache_read``), so prompts whose static part comes first show it.
     """
 
     responder: Responder | None = None
     latency: float = 0.0
     finish_reason: str | None = None
     report_usage: bool = True
+    prefix_cache: bool = True
     model_name: str = "scripted"
     calls: list[tuple[list[BaseMessage], dict[str, Any] | None]] = Field(default_factory=list)
     limits: list[int | None] = Field(default_factory=list)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _previous: str = PrivateAttr(default="")
 
     def __init__(self, responder: Responder | None = None, **kwargs: Any) -> None:
         super().__init__(responder=responder, **kwargs)
@@ -252,6 +267,10 @@ class FakeChatModel(BaseChatModel):
             "output_tokens": _WORDS.count(text),
             "total_tokens": _WORDS.count(prompt) + _WORDS.count(text),
         }
+        if self.prefix_cache:
+            with self._lock:
+                shared, self._previous = _shared_words(prompt, self._previous), prompt
+            usage["input_token_details"] = {"cache_read": shared}
         message = AIMessage(
             content=text,
             usage_metadata=usage if self.report_usage else None,

@@ -3,7 +3,10 @@
 :class:`LlamaCppChat` wraps ``llama_cpp.Llama`` (the optional ``llama-cpp-python``
 package, imported only when a model is first used). One ``Llama`` is loaded per model
 file and context size and kept for the life of the process; a lock serialises calls on
-it, since one llama.cpp context is not thread-safe. A ``response_format`` carrying a JSON
+it, since one llama.cpp context is not thread-safe. Each call reuses the keys and values
+of the start it shares with the call before it (llama-cpp-python's own prefix match), or
+with one of the last few calls (:mod:`longsum.agent.llamacpp_states`), and reports those
+tokens as cached. A ``response_format`` carrying a JSON
 schema is passed through, and llama-cpp-python turns it into a grammar, which is applied
 grammar-last (see :mod:`longsum.agent.llamacpp_sampling`): ~1 ms per token instead of ~20.
 
@@ -28,12 +31,15 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
 from longsum.agent.llamacpp_sampling import install_grammar_last
+from longsum.agent.llamacpp_states import SavedContexts
+from longsum.agent.prefix_cache import shared_start
 from longsum.errors import ConfigError, ModelError
 
-__all__ = ["LlamaCppChat", "clear_llama_cache", "to_llama_messages"]
+__all__ = ["LlamaCppChat", "clear_llama_cache", "reused", "to_llama_messages"]
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant", "tool": "tool"}
-_CACHE: dict[tuple[str, int, int | None, bool, bool], tuple[Any, threading.Lock]] = {}
+_Loaded = tuple[Any, threading.Lock, SavedContexts]
+_CACHE: dict[tuple[str, int, int | None, bool, bool], _Loaded] = {}
 _CACHE_LOCK = threading.Lock()
 _FETCH_HINT = "fetch one with ../shared/tools/get-local-model 0.5b"
 
@@ -86,9 +92,7 @@ def _construct(llama_class: Any, path: str, n_ctx: int, n_threads: int | None, e
             low.llama_model_default_params = defaults
 
 
-def _load(
-    path: str, n_ctx: int, n_threads: int | None, extra: bool, grammar_last: bool
-) -> tuple[Any, threading.Lock]:
+def _load(path: str, n_ctx: int, n_threads: int | None, extra: bool, grammar_last: bool) -> _Loaded:
     key = (path, n_ctx, n_threads, extra, grammar_last)
     with _CACHE_LOCK:
         if key not in _CACHE:
@@ -104,8 +108,26 @@ def _load(
                 raise ModelError(f"llama.cpp could not load {path}: {exc}") from None
             if grammar_last:
                 install_grammar_last(llm)
-            _CACHE[key] = (llm, threading.Lock())
+            _CACHE[key] = (llm, threading.Lock(), SavedContexts())
         return _CACHE[key]
+
+
+def _evaluated(llm: Any) -> list[int]:
+    """The tokens whose keys and values ``llm``'s context holds now (its last prompt and
+    answer); empty for a client that does not say."""
+    ids = getattr(llm, "_input_ids", None)
+    return [int(t) for t in ids] if ids is not None else []
+
+
+def reused(before: list[int], after: list[int], prompt_tokens: int) -> int:
+    """Prompt tokens llama.cpp did not evaluate again: the start the new prompt (the first
+    ``prompt_tokens`` of ``after``) shares with what the context held ``before``.
+
+    llama-cpp-python keeps the longest common prefix of the previous call's tokens in its
+    KV cache and evaluates only the rest; a prompt it holds whole still has its last token
+    evaluated again, for the logits the first answer token is sampled from."""
+    shared = shared_start(before, after[:prompt_tokens])
+    return min(shared, max(prompt_tokens - 1, 0))
 
 
 class LlamaCppChat(BaseChatModel):
@@ -128,11 +150,12 @@ class LlamaCppChat(BaseChatModel):
     False applies it to the whole vocabulary at every token (llama-cpp-python's way)."""
     _client: Any = PrivateAttr(default=None)
     _lock: threading.Lock | None = PrivateAttr(default=None)
+    _contexts: SavedContexts | None = PrivateAttr(default=None)
 
     def __init__(self, *, client: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if client is not None:
-            self._client, self._lock = client, threading.Lock()
+            self._client, self._lock, self._contexts = client, threading.Lock(), SavedContexts()
             return
         path = Path(self.model_path).expanduser()
         if not path.is_file():
@@ -154,9 +177,9 @@ class LlamaCppChat(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "n_threads": self.n_threads}
 
-    def _llama(self) -> tuple[Any, threading.Lock]:
-        if self._client is not None and self._lock is not None:
-            return self._client, self._lock
+    def _llama(self) -> _Loaded:
+        if self._client is not None and self._lock is not None and self._contexts is not None:
+            return self._client, self._lock, self._contexts
         return _load(
             self.model_path, self.n_ctx, self.n_threads, self.extra_buffers, self.grammar_last
         )
@@ -168,9 +191,11 @@ class LlamaCppChat(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        llm, lock = self._llama()
+        llm, lock, contexts = self._llama()
+        chat = to_llama_messages(messages)
+        text = "\n".join(f"<{m['role']}>{m['content']}" for m in chat)
         request: dict[str, Any] = {
-            "messages": to_llama_messages(messages),
+            "messages": chat,
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": kwargs.get("temperature", self.temperature),
         }
@@ -180,7 +205,13 @@ class LlamaCppChat(BaseChatModel):
             request["stop"] = stop
         try:
             with lock:
-                completion = llm.create_chat_completion(**request)
+                contexts.before(llm, text)
+                kept = _evaluated(llm)
+                try:
+                    completion = llm.create_chat_completion(**request)
+                finally:
+                    contexts.after(llm, text)
+                now = _evaluated(llm)
         except ValueError as exc:
             if "exceed context window" in str(exc):
                 raise ModelError(
@@ -198,6 +229,7 @@ class LlamaCppChat(BaseChatModel):
                 "input_tokens": prompt_tokens,
                 "output_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                "input_token_details": {"cache_read": reused(kept, now, prompt_tokens)},
             }
             if usage
             else None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from longsum.agent.prefix_cache import sends_cache_prompt
 from longsum.agent.structured import StructuredLLM
 from longsum.errors import ConfigError
 from longsum.masking import one_line, register_secrets
@@ -112,6 +113,11 @@ def load_chat_model(spec: str, settings: Settings | None = None) -> BaseChatMode
                 # them; the next asyncio.run (a second summarize()) failed every call with
                 # "Event loop is closed".
                 http_async_client=DefaultAsyncHttpxClient(),
+                # llama.cpp's server keeps a prompt's prefix for the next request only when
+                # asked (older builds); sent to servers on this machine or network alone.
+                extra_body={"cache_prompt": True}
+                if sends_cache_prompt(settings.openai_base_url)
+                else None,
             )
         elif provider == "anthropic":
             model = module.ChatAnthropic(

@@ -23,6 +23,7 @@ __all__ = [
     "SectionDraft",
     "TopicsDraft",
     "schema_descriptions",
+    "schema_text",
 ]
 
 # The longest strings a grammar lets a model write in its notes: a full sentence of ~50
@@ -157,3 +158,26 @@ def schema_descriptions() -> list[str]:
     for model in (ChunkNotesDraft, SectionDraft, IntroDraft, TopicsDraft, GeneralTopicDraft):
         texts.extend(f.description for f in model.model_fields.values() if f.description)
     return texts
+
+
+def schema_text(schema: type[BaseModel]) -> str:
+    """The answer's fields as a short list (name, size, description), for the prompt.
+
+    Cheaper than the full JSON schema (the map step repeats it once per chunk) and easier
+    for a small model to follow; the exact schema still reaches providers that constrain
+    decoding to it.
+    """
+    full = schema.model_json_schema()
+    lines = []
+    for name, prop in full["properties"].items():
+        low, high = prop.get("minItems"), prop.get("maxItems")
+        size = ""
+        if prop.get("type") == "array":
+            size = f" (list of exactly {low}" if low is not None and low == high else " (list"
+            ref = prop.get("items", {}).get("$ref", "")
+            if ref:
+                item = full["$defs"][ref.rsplit("/", 1)[-1]]["properties"]
+                size += " objects with " + " and ".join(f'"{key}"' for key in item)
+            size += ")"
+        lines.append(f'- "{name}"{size}: {prop.get("description", "")}')
+    return "{\n" + "\n".join(lines) + "\n}"

@@ -25,6 +25,7 @@ from longsum.agent.answers import (
     TRUNCATED,
     CallRecord,
     RetryableModelError,
+    cached_input_tokens,
     cut_off_message,
     failure_of,
     finish_reason,
@@ -33,6 +34,7 @@ from longsum.agent.answers import (
     validation_message,
 )
 from longsum.agent.partial_json import complete_prefix
+from longsum.agent.prefix_cache import marked_for_cache
 from longsum.errors import LongsumError, ModelError
 from longsum.masking import one_line
 from longsum.masking import text_of as _text_of
@@ -115,7 +117,7 @@ class StructuredLLM:
         """
         started = time.perf_counter()
         limit = max_tokens
-        prompt_tokens = completion_tokens = attempts = 0
+        prompt_tokens = completion_tokens = cached_tokens = attempts = 0
         estimated = False
 
         def account(finish: str | None, *, failed: bool = False) -> CallRecord:
@@ -129,6 +131,7 @@ class StructuredLLM:
                 attempts=attempts,
                 estimated=estimated,
                 failed=failed,
+                cached_prompt_tokens=cached_tokens,
             )
 
         while True:
@@ -143,6 +146,7 @@ class StructuredLLM:
             if usage:
                 prompt_tokens += int(usage.get("input_tokens", 0))
                 completion_tokens += int(usage.get("output_tokens", 0))
+                cached_tokens += cached_input_tokens(usage)
             else:
                 estimated = True
                 prompt_tokens += self.tokenizer.count(render_messages(messages))
@@ -194,6 +198,8 @@ class StructuredLLM:
     ) -> tuple[AIMessage, Any]:
         """One request; returns the raw message and the parsed answer (None = parse text)."""
         warmer = {} if temperature is None else {"temperature": temperature}
+        if self.provider == "anthropic":
+            messages = marked_for_cache(messages)
         try:
             if self.method in ("json_schema", "function_calling"):
                 field = MAX_TOKEN_FIELDS.get(self.provider, "max_tokens")

@@ -121,6 +121,8 @@ def _llm(e: dict[str, Any]) -> str:
     if e.get("event") == "llm_error":
         return f"{e.get('model')}: {e.get('error')}"
     text = f"{e.get('model')} {e.get('prompt_tokens')}→{e.get('completion_tokens')} tokens"
+    if e.get("cached_prompt_tokens"):
+        text += f" ({e['cached_prompt_tokens']} of the prompt cached)"
     if (e.get("attempts") or 1) > 1:
         text += f", {e['attempts']} attempts"
     if e.get("finish_reason") not in (None, "stop", "end_turn"):

@@ -49,25 +49,32 @@ def print_plan(path: str, settings: Settings, *, extractive: bool) -> None:
         title_justify="left",
     )
     table.add_column("node", no_wrap=True)
-    for name in ("calls", "prompt tokens", "completion tokens"):
+    for name in ("calls", "prompt tokens", "of them cached", "completion tokens"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("prompt tokens are", no_wrap=True)
-    for node, (calls, prompt, completion) in per_node(planned).items():
+    for node, (calls, prompt, completion, cached) in per_node(planned).items():
         exact = all(c.exact_prompt for c in planned if c.node == node)
         table.add_row(
-            node, str(calls), str(prompt), str(completion), "counted" if exact else "estimated"
+            node,
+            str(calls),
+            str(prompt),
+            str(cached),
+            str(completion),
+            "counted" if exact else "estimated",
         )
-    table.add_row(
-        "repair_summary", f"0 (at most {max_repair_calls(settings)})", "0", "0", "expected none"
-    )
+    repairs = f"0 (at most {max_repair_calls(settings)})"
+    table.add_row("repair_summary", repairs, "0", "0", "0", "expected none")
     prompt = sum(c.prompt_tokens for c in planned)
+    cached = sum(c.cached_tokens for c in planned)
     completion = sum(c.completion_tokens for c in planned)
     table.add_section()
-    table.add_row("total", str(len(planned)), str(prompt), str(completion), "")
+    table.add_row("total", str(len(planned)), str(prompt), str(cached), str(completion), "")
     out.print(table)
     out.print(
         f"Map prompts are counted on the prompts the run will send; after the map, answers "
         f"are assumed to fill {FILL:.0%} of their output caps. Prompt tokens "
-        f"{prompt / total:.2f} x the transcript. Cached chunk notes would make fewer map calls.",
+        f"{prompt / total:.2f} x the transcript, {(prompt - cached) / total:.2f} x uncached "
+        "(a prompt's start shared with the call before it, where the provider caches a prefix "
+        "that long). Cached chunk notes would make fewer map calls.",
         highlight=False,
     )

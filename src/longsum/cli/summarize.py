@@ -290,5 +290,15 @@ def _done_line(result: RunResult, output: Path | None) -> str:
     return (
         f"done in {result.wall_s:.1f} s: {usage['llm_calls']} LLM calls{retried}, "
         f"{usage['prompt_tokens']} prompt + {usage['completion_tokens']} completion tokens "
-        f"({usage['prompt_to_transcript']} x transcript), {repairs} repair round(s){where}"
+        f"({usage['prompt_to_transcript']} x transcript{_uncached(usage)}), "
+        f"{repairs} repair round(s){where}"
     )
+
+
+def _uncached(usage: dict[str, Any]) -> str:
+    """How much of the prompt the provider read from its prefix cache, when it said."""
+    cached = usage.get("cached_prompt_tokens") or 0
+    if not cached:
+        return ""
+    ratio = usage["uncached_prompt_to_transcript"]
+    return f"; {cached} read from the provider's cache, {ratio} x uncached"

@@ -15,12 +15,14 @@ is where the 0.6 and the 240 come from. Repairs are expected to be none; at most
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_core.messages import BaseMessage
 from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel
 
+from longsum.agent.models import parse_model_spec
+from longsum.agent.prefix_cache import cache_min_tokens, shared_start
 from longsum.agent.prompts import (
     CHUNK_NOTES,
     COLLAPSE_NOTES,
@@ -69,17 +71,32 @@ class PlannedCall:
     """Estimated tokens of its answer: the output cap times :data:`FILL`."""
     exact_prompt: bool
     """Whether ``prompt_tokens`` was counted on the very prompt the run will send."""
+    cached_tokens: int = 0
+    """Of ``prompt_tokens``, those the provider is expected to read from its prefix cache:
+    the start this prompt shares with the call before it, when the provider caches a prefix
+    that long (see :mod:`longsum.agent.prefix_cache`)."""
 
 
 def _count(messages: Sequence[BaseMessage], tokenizer: Tokenizer) -> int:
     return sum(tokenizer.count(str(m.content)) for m in messages)
 
 
+def _text(messages: Sequence[BaseMessage]) -> str:
+    return "\n".join(str(m.content) for m in messages)
+
+
 def _overhead(
-    template: ChatPromptTemplate, schema: type[BaseModel], tokenizer: Tokenizer, **values: str
+    template: ChatPromptTemplate,
+    schema: type[BaseModel],
+    tokenizer: Tokenizer,
+    texts: list[str],
+    **values: str,
 ) -> int:
-    """Tokens of a prompt whose model-written slots are left empty."""
-    return _count(render(template, schema, **values), tokenizer)
+    """Tokens of a prompt whose model-written slots are left empty (its text is appended
+    to ``texts``, for the prefix it shares with the next)."""
+    messages = render(template, schema, **values)
+    texts.append(_text(messages))
+    return _count(messages, tokenizer)
 
 
 def _collapse_rounds(
@@ -135,27 +152,27 @@ def estimate_calls(
     # What the writer names (settings.language, else each piece's own language).
     lang = settings.language or language_name(chunks[0].text)
 
-    planned = [
-        PlannedCall(
-            node="summarize_chunk",
-            what=chunk.id,
-            prompt_tokens=_count(
-                render(
-                    CHUNK_NOTES,
-                    ChunkNotesDraft,
-                    number=chunk.index + 1,
-                    total=len(chunks),
-                    span=span_text(chunk.start, chunk.end),
-                    text=chunk.text,
-                    language=settings.language or language_name(chunk.text),
-                ),
-                tokenizer,
-            ),
-            completion_tokens=min(note_size, chunk.token_count),
-            exact_prompt=True,
+    planned, texts = [], []
+    for chunk in chunks:
+        messages = render(
+            CHUNK_NOTES,
+            ChunkNotesDraft,
+            number=chunk.index + 1,
+            total=len(chunks),
+            span=span_text(chunk.start, chunk.end),
+            text=chunk.text,
+            language=settings.language or language_name(chunk.text),
         )
-        for chunk in chunks
-    ]
+        texts.append(_text(messages))
+        planned.append(
+            PlannedCall(
+                node="summarize_chunk",
+                what=chunk.id,
+                prompt_tokens=_count(messages, tokenizer),
+                completion_tokens=min(note_size, chunk.token_count),
+                exact_prompt=True,
+            )
+        )
 
     rounds, sizes = _collapse_rounds([c.completion_tokens for c in planned], settings, note_size)
     for depth, groups in enumerate(rounds, start=1):
@@ -166,6 +183,7 @@ def estimate_calls(
                 COLLAPSE_NOTES,
                 ChunkNotesDraft,
                 tokenizer,
+                texts,
                 count=str(len(group)),
                 span=whole,
                 notes="",
@@ -191,6 +209,7 @@ def estimate_calls(
             WRITE_SECTION,
             SectionDraft,
             tokenizer,
+            texts,
             number=str(index + 1),
             span=whole,
             working_title=_WORKING_TITLE,
@@ -211,9 +230,9 @@ def estimate_calls(
     # Both overview prompts read the five written sections.
     sections = SECTION_COUNT * section_size
     intro = _overhead(
-        WRITE_INTRODUCTION, IntroDraft, tokenizer, span=whole, sections="", language=lang
+        WRITE_INTRODUCTION, IntroDraft, tokenizer, texts, span=whole, sections="", language=lang
     )
-    topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, sections="", language=lang)
+    topics = _overhead(WRITE_TOPICS, TopicsDraft, tokenizer, texts, sections="", language=lang)
     for what, base in (("introduction", intro), ("topics", topics)):
         planned.append(
             PlannedCall(
@@ -224,7 +243,35 @@ def estimate_calls(
                 exact_prompt=False,
             )
         )
-    return planned
+    # The topics prompt opens with the sections the introduction's prompt read just before.
+    return _with_cache(planned, texts, tokenizer, settings, shared={len(planned) - 1: sections})
+
+
+def _with_cache(
+    planned: list[PlannedCall],
+    texts: list[str],
+    tokenizer: Tokenizer,
+    settings: Settings,
+    shared: dict[int, int],
+) -> list[PlannedCall]:
+    """``planned`` with the tokens each call is expected to read from the provider's prefix
+    cache: the start its prompt shares with the call before it (a llama.cpp context holds
+    the previous call's tokens; API providers' caches hold more, so this is their floor),
+    plus the model-written material ``shared`` with it, when the provider caches that much."""
+    minimum = {
+        node: cache_min_tokens(parse_model_spec(spec)[0], settings.openai_base_url)
+        for node, spec in (("map", settings.map_model or settings.model), ("", settings.model))
+        if spec
+    }
+    out, previous = [], ""
+    for i, (call, text) in enumerate(zip(planned, texts, strict=True)):
+        common = text[: shared_start(text, previous)]
+        tokens = (tokenizer.count(common) if common else 0) + shared.get(i, 0)
+        least = minimum.get("map" if call.node == "summarize_chunk" else "")
+        cached = min(tokens, call.prompt_tokens) if least and tokens >= least else 0
+        out.append(replace(call, cached_tokens=cached))
+        previous = text
+    return out
 
 
 def max_repair_calls(settings: Settings) -> int:
@@ -232,14 +279,16 @@ def max_repair_calls(settings: Settings) -> int:
     return settings.max_repair_rounds * REPAIR_PIECES
 
 
-def per_node(planned: Sequence[PlannedCall]) -> dict[str, tuple[int, int, int]]:
-    """Calls, prompt tokens and completion tokens per node, in graph order."""
-    totals: dict[str, tuple[int, int, int]] = {}
+def per_node(planned: Sequence[PlannedCall]) -> dict[str, tuple[int, int, int, int]]:
+    """Calls, prompt tokens, completion tokens and cached prompt tokens per node, in graph
+    order."""
+    totals: dict[str, tuple[int, int, int, int]] = {}
     for call in planned:
-        calls, prompt, completion = totals.get(call.node, (0, 0, 0))
+        calls, prompt, completion, cached = totals.get(call.node, (0, 0, 0, 0))
         totals[call.node] = (
             calls + 1,
             prompt + call.prompt_tokens,
             completion + call.completion_tokens,
+            cached + call.cached_tokens,
         )
     return totals

@@ -59,10 +59,18 @@ def section_task(state: SummarizeState, plan: SectionPlan) -> SectionTask:
     vectors = np.asarray(state["embeddings"], dtype=np.float64)
     position = {c.id: c.index for c in state["chunks"]}
     related = [position[h.chunk_id] for h in plan.related if h.chunk_id in position]
+    notes = [n for n in working_notes(state) if own.intersection(n.chunk_ids)]
+    # A condensed note can reach past the section's edge: a related chunk it already covers
+    # would be read twice, once condensed and once as context.
+    covered = {chunk for n in notes for chunk in n.chunk_ids}
     return {
         "plan": plan,
-        "notes": [n for n in working_notes(state) if own.intersection(n.chunk_ids)],
-        "related": [by_chunk[h.chunk_id] for h in plan.related if h.chunk_id in by_chunk],
+        "notes": notes,
+        "related": [
+            by_chunk[h.chunk_id]
+            for h in plan.related
+            if h.chunk_id in by_chunk and h.chunk_id not in covered
+        ],
         "theme": _mean(vectors[[position[c] for c in plan.chunk_ids]]),
         "related_theme": _mean(vectors[related]) if related else None,
         "background": _mean(vectors),

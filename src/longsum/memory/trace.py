@@ -11,7 +11,8 @@ Events (``node`` and ``span``, the node run's short id, wherever a node is conce
   thread appends a second one), ``engine``, ``models``, ``trace_content``.
 - ``node_start``: ``step``. ``node_end``: ``duration_s``, ``status`` (ok|error), ``error``.
 - ``node_cached``: a node answered from the node cache (it did not run): ``calls`` reused.
-- ``llm_call``: ``model``, ``prompt_tokens``, ``completion_tokens``, ``latency_s``,
+- ``llm_call``: ``model``, ``prompt_tokens``, ``cached_prompt_tokens`` (of them, read from
+  the provider's prefix cache), ``completion_tokens``, ``latency_s``,
   ``attempts``, ``finish_reason``, ``estimated``, ``prompt`` (``chars``, ``messages``,
   ``preview``, and ``content`` when traced in full), ``output`` (``chars``, ``preview``,
   ``content``); ``t`` is when its first request started.

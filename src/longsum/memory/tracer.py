@@ -246,6 +246,7 @@ class TraceRecorder(BaseCallbackHandler):
                 for key in (
                     "model",
                     "prompt_tokens",
+                    "cached_prompt_tokens",
                     "completion_tokens",
                     "latency_s",
                     "attempts",

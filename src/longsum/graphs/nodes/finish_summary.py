@@ -21,9 +21,17 @@ __all__ = ["extended_result", "fail_summary", "finish_summary", "usage"]
 
 def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> dict[str, Any]:
     """Token and latency totals of this run's LLM calls (cached answers cost nothing now,
-    so calls recorded by another run, reused from the cache, are counted apart)."""
+    so calls recorded by another run, reused from the cache, are counted apart).
+
+    Prompt tokens are counted whole and without what the provider read from its prefix
+    cache (``prompt_tokens_uncached``: what a local model prefills, what a provider bills
+    at the full rate), overall and per node, each also as a ratio to the transcript's."""
     own = [c for c in calls if c.get("run_id") == run_id]
-    by_node: dict[str, dict[str, float]] = defaultdict(
+
+    def ratio(tokens: int) -> float | None:
+        return round(tokens / transcript_tokens, 3) if transcript_tokens else None
+
+    by_node: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "latency_s": 0.0}
     )
     for c in own:
@@ -31,8 +39,13 @@ def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> d
         node["calls"] += 1
         node["prompt_tokens"] += c["prompt_tokens"]
         node["completion_tokens"] += c["completion_tokens"]
+        node["cached_prompt_tokens"] = node.get("cached_prompt_tokens", 0) + _cached(c)
         node["latency_s"] = round(node["latency_s"] + c["latency_s"], 3)
+    for node in by_node.values():
+        node["prompt_tokens_uncached"] = node["prompt_tokens"] - node["cached_prompt_tokens"]
+        node["uncached_prompt_to_transcript"] = ratio(node["prompt_tokens_uncached"])
     prompt = sum(c["prompt_tokens"] for c in own)
+    cached = sum(_cached(c) for c in own)
     return {
         "llm_calls": len(own),
         # Every request sent, failed attempts and regrowths included: what a provider bills
@@ -41,12 +54,19 @@ def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> d
         "failed_calls": sum(1 for c in own if c.get("failed")),
         "cached_calls": len(calls) - len(own),
         "prompt_tokens": prompt,
+        "cached_prompt_tokens": cached,
+        "prompt_tokens_uncached": prompt - cached,
         "completion_tokens": sum(c["completion_tokens"] for c in own),
         "latency_s": round(sum(c["latency_s"] for c in own), 3),
-        "prompt_to_transcript": round(prompt / transcript_tokens, 3) if transcript_tokens else None,
+        "prompt_to_transcript": ratio(prompt),
+        "uncached_prompt_to_transcript": ratio(prompt - cached),
         "estimated_tokens": any(c.get("estimated") for c in own),
         "by_node": dict(by_node),
     }
+
+
+def _cached(call: dict[str, Any]) -> int:
+    return int(call.get("cached_prompt_tokens") or 0)
 
 
 def extended_result(services: Services, state: SummarizeState) -> dict[str, Any]:

@@ -151,22 +151,29 @@ class LLMWriter:
         )
         return draft, [rec]
 
-    async def section(self, task: SectionTask) -> Drafted[SectionDraft]:
+    def _section_values(self, task: SectionTask) -> dict[str, Any]:
+        """What a section's prompt is filled with: its repair's prompt opens the same way."""
         plan, settings = task["plan"], self.settings
-        messages = render(
-            WRITE_SECTION,
-            SectionDraft,
-            number=plan.index + 1,
-            span=span_text(plan.start, plan.end).strip()
+        return {
+            "number": plan.index + 1,
+            "span": span_text(plan.start, plan.end).strip()
             or f"chunks {plan.chunk_ids[0]}-{plan.chunk_ids[-1]}",
-            working_title=plan.working_title,
-            notes=self.tokenizer.truncate(notes_text(task["notes"]), settings.reduce_budget // 5),
-            related=self.tokenizer.truncate(notes_text(task["related"]), settings.related_budget)
+            "working_title": plan.working_title,
+            "notes": self.tokenizer.truncate(
+                notes_text(task["notes"]), settings.reduce_budget // 5
+            ),
+            "related": self.tokenizer.truncate(notes_text(task["related"]), settings.related_budget)
             or "(none)",
-            language=self.language(task["own_text"]),
-        )
+            "language": self.language(task["own_text"]),
+        }
+
+    async def section(self, task: SectionTask) -> Drafted[SectionDraft]:
+        messages = render(WRITE_SECTION, SectionDraft, **self._section_values(task))
         draft, rec = await self.ask(
-            messages, SectionDraft, node="write_section", max_tokens=settings.section_max_tokens
+            messages,
+            SectionDraft,
+            node="write_section",
+            max_tokens=self.settings.section_max_tokens,
         )
         return draft, [rec]
 
@@ -206,11 +213,9 @@ class LLMWriter:
         messages = render(
             REPAIR_SECTION,
             SectionDraft,
-            number=task["plan"].index + 1,
+            **self._section_values(task),
             violations="\n".join(repair.violations),
             candidate=json.dumps(repair.current, ensure_ascii=False, indent=1),
-            notes=self.tokenizer.truncate(notes_text(task["notes"]), settings.reduce_budget // 5),
-            language=self.language(task["own_text"]),
         )
         draft, rec = await self.ask(
             messages,
