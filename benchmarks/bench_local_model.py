@@ -38,7 +38,7 @@ average is printed before and after, and the rates are measured again after the 
 
     .venv/bin/python benchmarks/bench_local_model.py [GGUF] [--transcript FILE]
         [--prompt-tokens N (default: a map prompt's size)] [--decode-tokens 200] [--repeat 2]
-        [--save RESULT.json]
+        [--save RESULT.json] [--eval-cache DIR]
 """
 
 from __future__ import annotations
@@ -243,6 +243,12 @@ async def main() -> int:
         "--no-recheck", action="store_true", help="skip measuring the rates again after"
     )
     parser.add_argument("--save", type=Path, help="write the run's result (JSON) here")
+    parser.add_argument(
+        "--eval-cache",
+        type=Path,
+        help="store the run as longsum eval's output for this transcript and model, in the "
+        "eval cache under this folder (LONGSUM_CACHE_DIR of the eval that scores it)",
+    )
     args = parser.parse_args()
     if not args.gguf:
         print("skipped: no model (give a GGUF path, or set LONGSUM_TEST_GGUF)")
@@ -309,6 +315,13 @@ async def main() -> int:
     ratio = wall / limit
     prompt_ratio = prompt / transcript_tokens
     uncached_ratio = uncached / transcript_tokens
+    if args.eval_cache:  # `longsum eval` with LONGSUM_CACHE_DIR=DIR scores this run
+        from longsum_eval.runner import cache_path, output_of, store_output
+
+        output = output_of("longsum", args.transcript, result, spec)
+        output.wall_s = round(wall, 2)
+        scored = load_settings(cache_dir=args.eval_cache)
+        store_output(cache_path(scored, "longsum", spec, args.transcript), output)
     if args.save:
         summary = result.summary.model_dump(mode="json", by_alias=True)
         saved = {"summary": summary, "extended": ext}

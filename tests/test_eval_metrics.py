@@ -333,13 +333,16 @@ def test_usage_totals_and_ratio() -> None:
         {"prompt_tokens": 1000, "completion_tokens": 100, "latency_s": 1.25, "estimated": False},
         {"prompt_tokens": 500, "completion_tokens": 50, "latency_s": 0.5, "estimated": True},
         {"node": "other"},  # a system that records less still adds up
+        {"prompt_tokens": 300, "cached_prompt_tokens": 200, "completion_tokens": 10},
     ]
     assert usage(calls, 1000) == {
-        "llm_calls": 3,
-        "prompt_tokens": 1500,
-        "completion_tokens": 150,
+        "llm_calls": 4,
+        "prompt_tokens": 1800,
+        "prompt_tokens_uncached": 1600,
+        "uncached_prompt_to_transcript": 1.6,
+        "completion_tokens": 160,
         "latency_s": 1.75,
-        "prompt_to_transcript": 1.5,
+        "prompt_to_transcript": 1.8,
         "estimated_tokens": True,
     }
     assert usage([], 0)["prompt_to_transcript"] is None

@@ -63,6 +63,7 @@ _SHOWN = (
     ("prompt_tokens", "prompt tok", "{:,.0f}"),
     ("completion_tokens", "compl. tok", "{:,.0f}"),
     ("prompt_ratio", "prompt/transcr.", "{:.2f}"),
+    ("uncached_ratio", "uncached/transcr.", "{:.2f}"),
     ("wall_s", "wall s", "{:.1f}"),
 )
 _READABLE = (  # beside coverage and ROUGE, so content and form are read together

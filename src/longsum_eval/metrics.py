@@ -232,13 +232,19 @@ def invented_timestamps(summary: Mapping[str, Any], transcript_text: str) -> lis
 
 def usage(calls: Sequence[Mapping[str, Any]], transcript_tokens: int) -> dict[str, Any]:
     """Totals of LLM call records (``CallRecord`` dicts: ``prompt_tokens``,
-    ``completion_tokens``, ``latency_s``, ``estimated``): calls, tokens, latency, and
-    prompt tokens per transcript token (None for an empty transcript). Missing counts
+    ``completion_tokens``, ``latency_s``, ``estimated``, ``cached_prompt_tokens``): calls,
+    tokens, latency, and prompt tokens per transcript token, all of them and those not read
+    from the provider's prefix cache (None for an empty transcript). Missing counts
     are taken as 0, so a system that records less still adds up."""
     prompt = sum(int(c.get("prompt_tokens") or 0) for c in calls)
+    uncached = prompt - sum(int(c.get("cached_prompt_tokens") or 0) for c in calls)
     return {
         "llm_calls": len(calls),
         "prompt_tokens": prompt,
+        "prompt_tokens_uncached": uncached,
+        "uncached_prompt_to_transcript": round(uncached / transcript_tokens, 3)
+        if transcript_tokens
+        else None,
         "completion_tokens": sum(int(c.get("completion_tokens") or 0) for c in calls),
         "latency_s": round(sum(float(c.get("latency_s") or 0.0) for c in calls), 3),
         "prompt_to_transcript": round(prompt / transcript_tokens, 3) if transcript_tokens else None,

@@ -60,6 +60,7 @@ MEASURES: dict[str, tuple[str, bool]] = {
     "prompt_tokens": ("prompt tokens", False),
     "completion_tokens": ("completion tokens", False),
     "prompt_ratio": ("prompt / transcript tokens", False),
+    "uncached_ratio": ("uncached prompt / transcript tokens", False),
     "wall_s": ("wall time, s", False),
 }
 """Measure key -> (label, whether higher is better)."""
@@ -98,6 +99,7 @@ def score(
         prompt_tokens=calls["prompt_tokens"],
         completion_tokens=calls["completion_tokens"],
         prompt_ratio=calls["prompt_to_transcript"],
+        uncached_ratio=calls["uncached_prompt_to_transcript"],
     )
     summary, reference = output.summary, item.reference
     if summary is None or not isinstance(summary.get("sections"), list):

@@ -29,7 +29,16 @@ from longsum.masking import one_line
 from longsum.settings import Settings
 from longsum_eval.settings import EvalSettings
 
-__all__ = ["BASELINES", "SYSTEMS", "SystemOutput", "plan_systems", "run_system"]
+__all__ = [
+    "BASELINES",
+    "SYSTEMS",
+    "SystemOutput",
+    "cache_path",
+    "output_of",
+    "plan_systems",
+    "run_system",
+    "store_output",
+]
 
 SYSTEMS = ("longsum", "offline", "single-pass", "map-reduce")
 BASELINES = ("single-pass", "map-reduce")
@@ -119,9 +128,15 @@ async def run_system(
     except SummaryValidationError as exc:
         output = _failed_output(system, transcript, model_id, exc, settings)
     output.wall_s = round(time.perf_counter() - began, 2)
+    store_output(path, output)
+    return output
+
+
+def store_output(path: Path, output: SystemOutput) -> None:
+    """Cache ``output`` at ``path`` (see :func:`cache_path`): a benchmark that ran longsum
+    stores its run there, and the eval scores it without running it again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(output), ensure_ascii=False), encoding="utf-8")
-    return output
 
 
 async def _run_graph(
@@ -143,6 +158,11 @@ async def _run_graph(
         on_event=on_event,
         **_graph_options(settings),
     )
+    return output_of(system, transcript, result, model)
+
+
+def output_of(system: str, transcript: Path, result: Any, model: str | None) -> SystemOutput:
+    """What the eval keeps of a graph run's ``RunResult`` on ``transcript``."""
     extended = result.extended
     validation = extended.get("validation", {})
     repairs = validation.get("repairs", [])
