@@ -284,3 +284,13 @@ def test_the_dry_run_prints_the_cached_estimate(seed: Path, isolated_cli: None) 
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "of them cached" in result.stdout and "x uncached" in result.stdout
+
+
+def test_the_report_shows_the_cached_part_per_node(recorded: dict[str, Any]) -> None:
+    from longsum.memory.report import render_report
+
+    folder = next((recorded["cache"] / "cache" / "runs").glob("*/"))
+    page = render_report(folder)
+    cached = recorded["result"].extended["usage"]["by_node"]["summarize_chunk"]
+    assert "of it cached" in page
+    assert f'<td class="num">{cached["cached_prompt_tokens"]}</td>' in page

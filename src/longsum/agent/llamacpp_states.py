@@ -40,7 +40,7 @@ class SavedContexts:
     ``max_bytes`` together. Calls on the ``Llama`` are serialized by its lock, and this is
     used under it."""
 
-    def __init__(self, slots: int = 8, max_bytes: int = 1 << 30) -> None:
+    def __init__(self, slots: int = 16, max_bytes: int = 1 << 30) -> None:
         self.slots, self.max_bytes = slots, max_bytes
         self._saved: OrderedDict[str, _Saved] = OrderedDict()
         self._live = ""
