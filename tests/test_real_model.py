@@ -43,3 +43,27 @@ def test_llamacpp_model_summarizes_a_seed_transcript(
     usage = result.extended["usage"]
     assert usage["llm_calls"] >= len(result.extended["chunks"]) + 6
     assert not usage["estimated_tokens"], "llama.cpp reports its own token usage"
+
+
+def test_llamacpp_puts_back_the_context_a_prompt_shares_most_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from longsum.agent.llamacpp import LlamaCppChat
+
+    monkeypatch.delenv("LONGSUM_BLOCK_REAL_MODELS", raising=False)
+    chat = LlamaCppChat(model_path=GGUF, max_tokens=4)
+    shared = " ".join(f"word{i}" for i in range(300))
+    prompts = [
+        [SystemMessage("Be terse."), HumanMessage(f"{shared} Say A.")],
+        [SystemMessage("Another system message."), HumanMessage("Say B.")],
+        [SystemMessage("Be terse."), HumanMessage(f"{shared} Say C.")],
+    ]
+    usage = [chat.invoke(messages).usage_metadata for messages in prompts]
+    first, other, again = (u or {} for u in usage)
+    # The third prompt shares all but its last words with the first, not with the second:
+    # the first's context is put back and only the rest is evaluated.
+    assert again["input_tokens"] == first["input_tokens"]
+    assert again["input_token_details"]["cache_read"] >= first["input_tokens"] - 8
+    assert other["input_token_details"]["cache_read"] < 10
