@@ -268,6 +268,7 @@ async def main() -> int:
 
     from longsum.agent.models import load_chat_model
     from longsum.api import run_summary
+    from longsum.errors import SummaryValidationError
     from longsum.graphs.services import build_services
     from longsum.settings import load_settings
 
@@ -294,7 +295,11 @@ async def main() -> int:
         began = time.perf_counter()
         services = build_services(settings, model=spec)
         built = time.perf_counter()
-        result = await run_summary(args.transcript, services=services)
+        failure: SummaryValidationError | None = None
+        try:
+            result: Any = await run_summary(args.transcript, services=services)
+        except SummaryValidationError as exc:  # its cost is measured all the same
+            failure, result = exc, None
         wall = time.perf_counter() - began
         graph_s = time.perf_counter() - built
         events = trace_events(cache_dir)
@@ -307,7 +312,7 @@ async def main() -> int:
         transcript_tokens = len(llm.tokenize(text.encode("utf-8"), add_bos=False))
     load_after = load_average()
 
-    ext = result.extended
+    ext = result.extended if failure is None else (failure.extended or {})
     usage = ext["usage"]
     prompt, completion = usage["prompt_tokens"], usage["completion_tokens"]
     uncached = usage["prompt_tokens_uncached"]
@@ -316,15 +321,22 @@ async def main() -> int:
     prompt_ratio = prompt / transcript_tokens
     uncached_ratio = uncached / transcript_tokens
     if args.eval_cache:  # `longsum eval` with LONGSUM_CACHE_DIR=DIR scores this run
-        from longsum_eval.runner import cache_path, output_of, store_output
+        from longsum_eval.runner import cache_path, failed_output, output_of, store_output
 
-        output = output_of("longsum", args.transcript, result, spec)
-        output.wall_s = round(wall, 2)
         scored = load_settings(cache_dir=args.eval_cache)
+        if failure is None:
+            output = output_of("longsum", args.transcript, result, spec)
+        else:
+            output = failed_output("longsum", args.transcript, spec, failure, scored)
+        output.wall_s = round(wall, 2)
         store_output(cache_path(scored, "longsum", spec, args.transcript), output)
     if args.save:
-        summary = result.summary.model_dump(mode="json", by_alias=True)
-        saved = {"summary": summary, "extended": ext}
+        summary = (
+            result.summary.model_dump(mode="json", by_alias=True)
+            if failure is None
+            else failure.candidate
+        )
+        saved = {"summary": summary, "extended": ext, "error": str(failure or "")}
         args.save.write_text(json.dumps(saved, indent=1, ensure_ascii=False), encoding="utf-8")
 
     print(
@@ -366,6 +378,8 @@ async def main() -> int:
         )
     print()
     print(f"(b) longsum on {args.transcript.name}")
+    if failure is not None:
+        print(f"  ended invalid   {failure}")
     print(
         f"  transcript     {transcript_tokens} model tokens ({ext['transcript']['tokens']} "
         f"cl100k), {len(ext['chunks'])} chunks; "

@@ -34,6 +34,7 @@ __all__ = [
     "SYSTEMS",
     "SystemOutput",
     "cache_path",
+    "failed_output",
     "output_of",
     "plan_systems",
     "run_system",
@@ -126,7 +127,7 @@ async def run_system(
             chosen = options if options is not None else EvalSettings()
             output = await _run_baseline(system, transcript, settings, str(model), chosen)
     except SummaryValidationError as exc:
-        output = _failed_output(system, transcript, model_id, exc, settings)
+        output = failed_output(system, transcript, model_id, exc, settings)
     output.wall_s = round(time.perf_counter() - began, 2)
     store_output(path, output)
     return output
@@ -181,7 +182,7 @@ def output_of(system: str, transcript: Path, result: Any, model: str | None) -> 
     )
 
 
-def _failed_output(
+def failed_output(
     system: str, transcript: Path, model_id: str, exc: SummaryValidationError, settings: Settings
 ) -> SystemOutput:
     """A graph run that never validated: its last candidate and violations, and what the
