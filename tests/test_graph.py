@@ -266,3 +266,20 @@ def test_a_model_that_copies_another_sections_bullets_on_every_repair_still_ends
     points = {p for n in result.extended["notes"] for p in n["key_points"]}
     assert set(summary["sections"][0]["content"]) == set(responder.bullets[1])
     assert all(set(s["content"]) <= points for s in summary["sections"][1:])
+
+
+def test_a_model_that_names_a_global_topic_twice_on_every_repair_still_ends_valid(
+    tmp_path: Path, seed: Path
+) -> None:
+    # Seen with the 0.5B model on an AMI meeting, twice: the topics answer held one topic
+    # twice, the deterministic repair dropped it, both repair rounds wrote it twice again,
+    # and the run failed with "$.topics: has 4 topics; exactly 5 are required".
+    responder = ScriptedResponder(faults="twice")
+    result = run(seed, services_for(tmp_path, responder))
+    summary = result.summary.model_dump(mode="json", by_alias=True)
+    assert validate_summary(summary) == []
+    topics = summary["topics"]
+    assert len({t.casefold() for t in topics}) == 5
+    section_topics = {t for s in summary["sections"] for t in s["topics"]}
+    assert topics[4] in section_topics, "the fifth comes from the sections' own topics"
+    assert responder.kinds["repair_topics"] >= 1

@@ -101,7 +101,8 @@ class ScriptedResponder:
     answers end each section with a title for a bullet, repairs are right), "scaffold"
     (every section, written or repaired, holds the prompt's label as a bullet), "flat" (every
     topics answer, written or repaired, scores all three fields 0.0), "meta" (every
-    introduction, written or repaired, is about its instructions), "loop" (the notes on
+    introduction, written or repaired, is about its instructions), "twice" (every topics
+    answer, written or repaired, names one global topic twice), "loop" (the notes on
     part 2 end with a point that repeats itself past any token cap), or None
     (always right). ``fail_chunks`` lists chunk numbers whose notes calls raise."""
 
@@ -235,4 +236,6 @@ class ScriptedResponder:
                 {"topic": "Artificial Intelligence and Machine Learning", "complexity": "0.75"},
                 *general[1:],
             ]
+        if self.faults == "twice":  # like the 0.5B model: one global topic twice, every time
+            topics = [*topics[:4], topics[0]]
         return json.dumps({"topics": topics, "general_topics": general})

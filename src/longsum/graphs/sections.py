@@ -13,7 +13,7 @@ import numpy as np
 
 from longsum.agent.extractive.intro import introduction
 from longsum.agent.schemas import SectionDraft, TopicsDraft
-from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT, contract_violations
+from longsum.contract import BULLET_COUNT, SECTION_TOPIC_COUNT, TOPIC_COUNT, contract_violations
 from longsum.graphs.notes import span_text, working_notes
 from longsum.graphs.state import SectionPlan, SectionTask, SummarizeState, WrittenSection
 from longsum.tools.quality import bullet_defects, reader_violations
@@ -26,6 +26,7 @@ __all__ = [
     "text_key",
     "topics_dict",
     "with_distinct_bullets",
+    "with_distinct_topics",
     "written_section",
 ]
 
@@ -179,6 +180,19 @@ def topics_dict(draft: TopicsDraft) -> dict[str, Any]:
             {"name": g.name.strip(), "complexity": g.complexity} for g in draft.general_topics
         ],
     }
+
+
+def with_distinct_topics(topics: list[str], sections: Sequence[WrittenSection]) -> list[str]:
+    """``topics`` without repeats (ignoring case and punctuation), filled up to the contract's
+    count from the sections' own topics, in order: a model that names one topic twice on
+    every repair round cannot fail the run while the sections hold others."""
+    kept: list[str] = []
+    for topic in [*topics, *(t for s in sections for t in s.topics)]:
+        if len(kept) == TOPIC_COUNT:
+            break
+        if text_key(topic) and text_key(topic) not in {text_key(k) for k in kept}:
+            kept.append(topic)
+    return kept if len(kept) == TOPIC_COUNT else topics
 
 
 def echoes_prompts(text: str) -> bool:

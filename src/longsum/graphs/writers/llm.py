@@ -40,6 +40,7 @@ from longsum.graphs.sections import (
     topics_dict,
     unfit_introduction,
     with_distinct_bullets,
+    with_distinct_topics,
 )
 from longsum.graphs.state import ChunkNotes, SectionTask
 from longsum.graphs.writers.base import Drafted, OverviewBrief, OverviewRepair, SectionRepair
@@ -271,6 +272,7 @@ class LLMWriter:
                 language=self.language(repair.brief.text),
             )
             overview.update(topics_dict(topics))
+            overview["topics"] = with_distinct_topics(overview["topics"], repair.brief.sections)
             records.append(rec)
         return overview, records
 
