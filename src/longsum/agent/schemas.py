@@ -163,9 +163,9 @@ def schema_descriptions() -> list[str]:
 def schema_text(schema: type[BaseModel]) -> str:
     """The answer's fields as a short list (name, size, description), for the prompt.
 
-    Cheaper than the full JSON schema (the map step repeats it once per chunk) and easier
-    for a small model to follow; the exact schema still reaches providers that constrain
-    decoding to it.
+    Shorter than the full JSON schema (a provider without a prefix cache reads it once per
+    chunk) and easier for a small model to follow; the exact schema still reaches providers
+    that constrain decoding to it.
     """
     full = schema.model_json_schema()
     lines = []
