@@ -258,17 +258,20 @@ def _with_cache(
     cache: the start its prompt shares with the call before it (a llama.cpp context holds
     the previous call's tokens; API providers' caches hold more, so this is their floor),
     plus the model-written material ``shared`` with it, when the provider caches that much."""
-    minimum = {
-        node: cache_min_tokens(parse_model_spec(spec)[0], settings.openai_base_url)
-        for node, spec in (("map", settings.map_model or settings.model), ("", settings.model))
-        if spec
-    }
+
+    def least(spec: str | None) -> int | None:
+        """The shortest prefix the provider of ``spec`` caches (None: no cache, or no model)."""
+        if spec is None:
+            return None
+        return cache_min_tokens(parse_model_spec(spec)[0], settings.openai_base_url)
+
+    map_least, reduce_least = least(settings.map_model or settings.model), least(settings.model)
     out, previous = [], ""
     for i, (call, text) in enumerate(zip(planned, texts, strict=True)):
         common = text[: shared_start(text, previous)]
         tokens = (tokenizer.count(common) if common else 0) + shared.get(i, 0)
-        least = minimum.get("map" if call.node == "summarize_chunk" else "")
-        cached = min(tokens, call.prompt_tokens) if least and tokens >= least else 0
+        minimum = map_least if call.node == "summarize_chunk" else reduce_least
+        cached = min(tokens, call.prompt_tokens) if minimum and tokens >= minimum else 0
         out.append(replace(call, cached_tokens=cached))
         previous = text
     return out

@@ -186,13 +186,12 @@ def with_distinct_topics(topics: list[str], sections: Sequence[WrittenSection]) 
     """``topics`` without repeats (ignoring case and punctuation), filled up to the contract's
     count from the sections' own topics, in order: a model that names one topic twice on
     every repair round cannot fail the run while the sections hold others."""
-    kept: list[str] = []
+    kept: dict[str, str] = {}  # comparison key -> the topic as written, in order
     for topic in [*topics, *(t for s in sections for t in s.topics)]:
-        if len(kept) == TOPIC_COUNT:
-            break
-        if text_key(topic) and text_key(topic) not in {text_key(k) for k in kept}:
-            kept.append(topic)
-    return kept if len(kept) == TOPIC_COUNT else topics
+        if key := text_key(topic):
+            kept.setdefault(key, topic)
+    distinct = list(kept.values())[:TOPIC_COUNT]
+    return distinct if len(distinct) == TOPIC_COUNT else topics
 
 
 def echoes_prompts(text: str) -> bool:

@@ -32,14 +32,20 @@ def usage(calls: list[dict[str, Any]], run_id: str, transcript_tokens: int) -> d
         return round(tokens / transcript_tokens, 3) if transcript_tokens else None
 
     by_node: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "latency_s": 0.0}
+        lambda: {
+            "calls": 0,
+            "prompt_tokens": 0,
+            "cached_prompt_tokens": 0,
+            "completion_tokens": 0,
+            "latency_s": 0.0,
+        }
     )
     for c in own:
         node = by_node[c["node"]]
         node["calls"] += 1
         node["prompt_tokens"] += c["prompt_tokens"]
+        node["cached_prompt_tokens"] += _cached(c)
         node["completion_tokens"] += c["completion_tokens"]
-        node["cached_prompt_tokens"] = node.get("cached_prompt_tokens", 0) + _cached(c)
         node["latency_s"] = round(node["latency_s"] + c["latency_s"], 3)
     for node in by_node.values():
         node["prompt_tokens_uncached"] = node["prompt_tokens"] - node["cached_prompt_tokens"]
